@@ -1,0 +1,1 @@
+"""SASL mechanisms and credential checks shared by every door."""

@@ -1,0 +1,83 @@
+"""Resolving recipient addresses: local accounts, aliases and distribution groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models import Account, Alias, Domain
+from ..store import InvalidAddress, normalise_address
+
+# Aliases may name other aliases; stop expanding past this depth (a loop or a mistake).
+MAX_ALIAS_DEPTH = 8
+
+
+@dataclass
+class Resolution:
+    """Where one recipient address leads."""
+
+    accounts: list[Account] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+    local_domain: bool = False
+
+    @property
+    def unknown_local(self) -> bool:
+        """A local domain, but nobody there: refuse with 5.1.1."""
+        return self.local_domain and not self.accounts and not self.external
+
+
+def is_local_domain(domain: str) -> bool:
+    return Domain.objects.filter(name=domain.lower().rstrip("."), active=True).exists()
+
+
+def _split(address: str) -> tuple[str, str] | None:
+    try:
+        return normalise_address(address)
+    except InvalidAddress:
+        return None
+
+
+def resolve(address: str) -> Resolution:
+    """Expand an address: an account (also with a "+tag" sub-address), an alias (to
+    accounts, external addresses or further aliases), or nothing local."""
+    result = Resolution()
+    seen_accounts: set[int] = set()
+    _expand(address, result, seen_accounts, set(), 0)
+    return result
+
+
+def _expand(
+    address: str, result: Resolution, seen_accounts: set[int], seen: set[str], depth: int
+) -> None:
+    parts = _split(address)
+    if parts is None:
+        return
+    local, domain = parts
+    if not is_local_domain(domain):
+        if depth > 0 and address not in result.external:
+            result.external.append(address.strip())
+        return
+    if depth == 0:
+        result.local_domain = True
+    full = f"{local}@{domain}"
+    if full in seen or depth > MAX_ALIAS_DEPTH:
+        return
+    seen.add(full)
+    candidates = [full]
+    if "+" in local:  # RFC 5233 sub-addressing: alice+lists@ reaches alice@
+        candidates.append(f"{local.split('+', 1)[0]}@{domain}")
+    for candidate in candidates:
+        account = Account.objects.filter(address=candidate, enabled=True).first()
+        if account is not None:
+            if account.pk not in seen_accounts:
+                seen_accounts.add(account.pk)
+                result.accounts.append(account)
+            return
+        alias = Alias.objects.filter(address=candidate, enabled=True).first()
+        if alias is not None:
+            for target in alias.accounts.filter(enabled=True):
+                if target.pk not in seen_accounts:
+                    seen_accounts.add(target.pk)
+                    result.accounts.append(target)
+            for external in alias.external_addresses:
+                _expand(external, result, seen_accounts, seen, depth + 1)
+            return

@@ -1,0 +1,1 @@
+"""iCalendar/vCard items, recurrence, scheduling (the groupware issues)."""

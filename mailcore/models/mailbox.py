@@ -1,0 +1,195 @@
+"""Folders and the items in them, the bytes behind items, and the change log."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class FolderKind(models.TextChoices):
+    MAIL = "mail"
+    CALENDAR = "calendar"
+    CONTACTS = "contacts"
+    TASKS = "tasks"
+    NOTES = "notes"
+
+
+class SpecialUse(models.TextChoices):
+    """RFC 6154 special-use attributes (Inbox is ours: IMAP names it by name)."""
+
+    NONE = "", "none"
+    INBOX = "\\Inbox"
+    DRAFTS = "\\Drafts"
+    SENT = "\\Sent"
+    TRASH = "\\Trash"
+    JUNK = "\\Junk"
+    ARCHIVE = "\\Archive"
+
+
+class Folder(models.Model):
+    account = models.ForeignKey(
+        "mailcore.Account", on_delete=models.CASCADE, related_name="folders"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=FolderKind.choices, default=FolderKind.MAIL)
+    special_use = models.CharField(
+        max_length=16, choices=SpecialUse.choices, default=SpecialUse.NONE, blank=True
+    )
+    # A default folder (Inbox, Sent Items, Calendar...) cannot be renamed or deleted.
+    is_default = models.BooleanField(default=False)
+    subscribed = models.BooleanField(default=True)
+    uidvalidity = models.BigIntegerField(default=0)
+    uidnext = models.BigIntegerField(default=1)
+    highestmodseq = models.BigIntegerField(default=1)
+    # Counters kept in step with the items under the same row lock that allocates UIDs,
+    # so SELECT/STATUS and unread badges never count rows.
+    exists_count = models.IntegerField(default=0)
+    unseen_count = models.IntegerField(default=0)
+    size_total = models.BigIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "parent", "name"], name="folder_unique_name_in_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "name"],
+                condition=models.Q(parent__isnull=True),
+                name="folder_unique_name_at_top",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.name}"
+
+
+class Blob(models.Model):
+    """Raw bytes, content-addressed by SHA-256, kept in the "blobs" storage."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    size = models.BigIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.sha256
+
+    @property
+    def storage_name(self) -> str:
+        return f"{self.sha256[:2]}/{self.sha256[2:4]}/{self.sha256}"
+
+
+class Item(models.Model):
+    """One message, event, contact, task or note in a folder."""
+
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="items")
+    uid = models.BigIntegerField()
+    modseq = models.BigIntegerField()
+    item_class = models.CharField(max_length=64, default="IPM.Note")
+    # RFC 3501 system flags as columns (searchable and countable by index), keywords as a
+    # space-delimited string with a leading and trailing space so " word " matches exactly.
+    seen = models.BooleanField(default=False)
+    answered = models.BooleanField(default=False)
+    flagged = models.BooleanField(default=False)
+    deleted = models.BooleanField(default=False)
+    draft = models.BooleanField(default=False)
+    keywords = models.TextField(default=" ", blank=True)
+    internal_date = models.DateTimeField()
+    size = models.BigIntegerField()
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="items")
+    # Cached summary (mailcore.mime.MessageSummary.to_dict()): envelope, body structure,
+    # decoded headers, attachments. Computed once at append; never recomputed per fetch.
+    summary = models.JSONField(default=dict)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    thread_id = models.CharField(max_length=64, blank=True, db_index=True)
+    subject = models.CharField(max_length=255, blank=True)
+    sender = models.CharField(max_length=255, blank=True, help_text="First From, for lists")
+    sent_date = models.DateTimeField(null=True, blank=True)
+    preview = models.CharField(max_length=255, blank=True)
+    has_attachments = models.BooleanField(default=False)
+    # Groupware items (events, tasks): the iCalendar/vCard text in the blob is the truth,
+    # these columns index it for time-range queries and free/busy.
+    ical_uid = models.CharField(max_length=255, blank=True, db_index=True)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    recurrence_end = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["folder", "uid"], name="item_unique_uid"),
+        ]
+        indexes = [
+            models.Index(fields=["folder", "modseq"], name="item_folder_modseq"),
+            models.Index(fields=["folder", "internal_date"], name="item_folder_date"),
+            models.Index(fields=["folder", "seen"], name="item_folder_seen"),
+            models.Index(fields=["folder", "start", "end"], name="item_folder_timerange"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.folder_id}/{self.uid}"
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return self.keywords.split()
+
+
+class ItemText(models.Model):
+    """Search text of an item, kept apart so list and fetch queries read narrow rows.
+
+    On Postgres a generated tsvector column with a GIN index sits beside `body`
+    (migration 0002) for full-text search.
+    """
+
+    item = models.OneToOneField(
+        Item, on_delete=models.CASCADE, primary_key=True, related_name="text"
+    )
+    from_text = models.TextField(blank=True)
+    to_text = models.TextField(blank=True)
+    cc_text = models.TextField(blank=True)
+    bcc_text = models.TextField(blank=True)
+    headers = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+
+class ChangeAction(models.TextChoices):
+    ADDED = "added"
+    FLAGS = "flags"
+    MODIFIED = "modified"
+    EXPUNGED = "expunged"
+
+
+class Change(models.Model):
+    """The change log: one row per item per change, numbered by the folder's MODSEQ.
+
+    It serves IMAP CONDSTORE/QRESYNC and EXPUNGE, POP3, EWS sync, DAV sync-collection and
+    live UI updates. `flags` is the item's flag state after the change, so replaying the
+    log gives the folder's state exactly.
+    """
+
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="changes")
+    modseq = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=ChangeAction.choices)
+    flags = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["folder", "modseq"], name="change_folder_modseq")]
+
+
+class FolderChange(models.Model):
+    """Hierarchy log of an account, numbered by Account.hierarchy_modseq."""
+
+    account = models.ForeignKey(
+        "mailcore.Account", on_delete=models.CASCADE, related_name="folder_changes"
+    )
+    modseq = models.BigIntegerField()
+    folder_id_value = models.BigIntegerField(help_text="Folder id (kept after deletion)")
+    action = models.CharField(max_length=10)  # created, renamed, deleted
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "modseq"], name="folderchange_acct_modseq")]

@@ -1,0 +1,1 @@
+"""The POP3 server (the POP3 issue)."""

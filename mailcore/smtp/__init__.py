@@ -1,0 +1,1 @@
+"""SMTP listeners: MTA, submission, implicit-TLS submission (the SMTP issue)."""

@@ -1,0 +1,213 @@
+"""Search criteria as typed values, translated to one query.
+
+The criteria cover IMAP SEARCH (RFC 3501 6.4.4), the web UI and EWS restrictions. Text
+matches are case-insensitive substrings as IMAP requires; FullText uses Postgres full-text
+search (a GIN-indexed tsvector, migration 0002) and falls back to substrings on SQLite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from django.db import connection
+from django.db.models import Q
+
+from ..models import Account, Folder, Item, ItemText
+from .errors import InvalidFlag
+from .flags import SYSTEM_FLAGS
+from .folders import get_folder
+from .uids import UidSet
+
+
+class Criterion:
+    """Base of all search criteria."""
+
+
+@dataclass(frozen=True)
+class All(Criterion):
+    pass
+
+
+@dataclass(frozen=True)
+class HasFlag(Criterion):
+    flag: str  # "\\Seen", ... or a keyword
+    present: bool = True
+
+
+TextField = Literal["from", "to", "cc", "bcc", "subject", "body", "text"]
+
+
+@dataclass(frozen=True)
+class Contains(Criterion):
+    field: TextField
+    value: str
+
+
+@dataclass(frozen=True)
+class Header(Criterion):
+    name: str
+    value: str  # "" matches every item that has the header
+
+
+@dataclass(frozen=True)
+class Size(Criterion):
+    larger: int | None = None
+    smaller: int | None = None
+
+
+@dataclass(frozen=True)
+class DateCmp(Criterion):
+    field: Literal["internal", "sent"]
+    op: Literal["before", "on", "since"]
+    day: date
+
+
+@dataclass(frozen=True)
+class Uids(Criterion):
+    uids: UidSet
+
+
+@dataclass(frozen=True)
+class ModSeq(Criterion):
+    at_least: int
+
+
+@dataclass(frozen=True)
+class FullText(Criterion):
+    query: str
+
+
+@dataclass(frozen=True)
+class Not(Criterion):
+    criterion: Criterion
+
+
+@dataclass(frozen=True)
+class And(Criterion):
+    criteria: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True)
+class Or(Criterion):
+    criteria: tuple[Criterion, ...]
+
+
+_TEXT_COLUMNS = {
+    "from": ["text__from_text"],
+    "to": ["text__to_text"],
+    "cc": ["text__cc_text"],
+    "bcc": ["text__bcc_text"],
+    "subject": ["subject", "text__headers"],
+    "body": ["text__body"],
+    "text": ["text__headers", "text__body"],
+}
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def to_q(criterion: Criterion) -> Q:
+    """Translate criteria into one Django Q over Item (post-filters are never needed)."""
+    match criterion:
+        case All():
+            return Q()
+        case HasFlag(flag=flag, present=present):
+            lowered = flag.lower()
+            if lowered in SYSTEM_FLAGS:
+                q = Q(**{SYSTEM_FLAGS[lowered][1]: True})
+            elif flag.startswith("\\"):
+                raise InvalidFlag(f"cannot search for {flag}")
+            else:
+                q = Q(keywords__icontains=f" {flag} ")
+            return q if present else ~q
+        case Contains(field=field, value=value):
+            q = Q()
+            for column in _TEXT_COLUMNS[field]:
+                q |= Q(**{f"{column}__icontains": value})
+            return q
+        case Header(name=name, value=value):
+            pattern = rf"(^|\n){re.escape(name)}:[^\n]*{re.escape(value)}"
+            return Q(text__headers__iregex=pattern)
+        case Size(larger=larger, smaller=smaller):
+            q = Q()
+            if larger is not None:
+                q &= Q(size__gt=larger)
+            if smaller is not None:
+                q &= Q(size__lt=smaller)
+            return q
+        case DateCmp(field=field, op=op, day=day):
+            column = "internal_date" if field == "internal" else "sent_date"
+            start, end = _day_start(day), _day_start(day + timedelta(days=1))
+            if op == "before":
+                return Q(**{f"{column}__lt": start})
+            if op == "since":
+                return Q(**{f"{column}__gte": start})
+            return Q(**{f"{column}__gte": start, f"{column}__lt": end})
+        case Uids(uids=uids):
+            return uids.q()[0]
+        case ModSeq(at_least=at_least):
+            return Q(modseq__gte=at_least)
+        case FullText(query=query):
+            return _fulltext_q(query)
+        case Not(criterion=inner):
+            return ~to_q(inner)
+        case And(criteria=criteria):
+            q = Q()
+            for c in criteria:
+                q &= to_q(c)
+            return q
+        case Or(criteria=criteria):
+            q = Q(pk__in=[])
+            for c in criteria:
+                q |= to_q(c)
+            return q
+    raise TypeError(f"unknown criterion {criterion!r}")
+
+
+def _fulltext_q(query: str) -> Q:
+    if connection.vendor == "postgresql":
+        matching = ItemText.objects.extra(
+            where=["body_tsv @@ websearch_to_tsquery('simple', %s)"], params=[query]
+        ).values("item_id")
+        return Q(pk__in=matching) | Q(subject__icontains=query)
+    q = Q()
+    for word in query.split()[:8]:
+        q &= (
+            Q(subject__icontains=word)
+            | Q(text__from_text__icontains=word)
+            | Q(text__to_text__icontains=word)
+            | Q(text__body__icontains=word)
+        )
+    return q
+
+
+def search(account: Account, folder: Folder, criterion: Criterion) -> list[int]:
+    """UIDs of the folder's items matching the criteria, ascending."""
+    folder = get_folder(account, folder.pk)
+    uids = (
+        Item.objects.filter(folder=folder)
+        .filter(to_q(criterion))
+        .order_by("uid")
+        .values_list("uid", flat=True)
+        .distinct()
+    )
+    return list(uids)
+
+
+def search_items(
+    account: Account, criterion: Criterion, folders: list[Folder] | None = None, limit: int = 200
+) -> list[Item]:
+    """Items across the account's folders (or the given ones), newest first."""
+    qs = Item.objects.filter(folder__account=account)
+    if folders is not None:
+        qs = qs.filter(folder__in=[get_folder(account, f.pk) for f in folders])
+    return list(
+        qs.filter(to_q(criterion))
+        .defer("summary")
+        .order_by("-internal_date", "-pk")
+        .distinct()[:limit]
+    )

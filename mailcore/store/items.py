@@ -1,0 +1,405 @@
+"""Items: append (the one way anything enters a folder), read, copy, move, expunge."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from ..mime import MessageSummary, summarize
+from ..models import Account, Change, Folder, Item, ItemText
+from .blobs import blob_row, read_blob, write_bytes
+from .errors import NotFound, QuotaExceeded, TooLarge
+from .events import publish_on_commit
+from .flags import SYSTEM_FLAGS, FlagSet, flag_names
+from .folders import get_folder, lock_folder
+from .uids import UidSet
+
+
+@dataclass(frozen=True)
+class PreparedMessage:
+    """Bytes already durable in blob storage, with their summary: computed once and
+    shared when one message is appended to many folders (delivery to several accounts)."""
+
+    raw: bytes
+    digest: str
+    summary: MessageSummary
+
+    @property
+    def size(self) -> int:
+        return len(self.raw)
+
+
+@dataclass(frozen=True)
+class GroupwareFields:
+    ical_uid: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    recurrence_end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Appended:
+    folder_id: int
+    item_id: int
+    uid: int
+    uidvalidity: int
+    modseq: int
+
+
+@dataclass(frozen=True)
+class Copied:
+    uidvalidity: int
+    # (source UID, destination UID) pairs in source-UID order, for RFC 4315 COPYUID.
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+
+
+def prepare(raw: bytes) -> PreparedMessage:
+    """Check the size, summarise, and write the bytes durably (outside any transaction)."""
+    if len(raw) > settings.MAIL_MAX_MESSAGE_SIZE:
+        raise TooLarge(f"message larger than {settings.MAIL_MAX_MESSAGE_SIZE} bytes")
+    summary = summarize(raw)
+    return PreparedMessage(raw, write_bytes(raw), summary)
+
+
+def quota_usage(account: Account) -> int:
+    return Folder.objects.filter(account=account).aggregate(s=Sum("size_total"))["s"] or 0
+
+
+def _check_quota(account: Account, needed: int) -> None:
+    # The limit is checked against committed usage; two appends racing into different
+    # folders can overshoot it by one message, which is the usual soft-quota behaviour.
+    limit = Account.objects.filter(pk=account.pk).values_list("quota_bytes", flat=True).first()
+    if limit:
+        usage = quota_usage(account)
+        if usage + needed > limit:
+            raise QuotaExceeded(usage, limit, needed)
+
+
+def _thread_id(account: Account, summary: MessageSummary) -> str:
+    refs = [*summary.references, *summary.in_reply_to]
+    if refs:
+        parent = (
+            Item.objects.filter(folder__account=account, message_id__in=refs[-20:])
+            .exclude(thread_id="")
+            .values_list("thread_id", flat=True)
+            .first()
+        )
+        if parent:
+            return parent
+    root = refs[0] if refs else (summary.message_id or "")
+    if not root:
+        return ""
+    return hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def _addresses(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} <{addr}>" if name else addr for name, addr in pairs)
+
+
+def append(
+    account: Account,
+    folder: Folder,
+    message: bytes | PreparedMessage,
+    *,
+    flags: Iterable[str] = (),
+    internal_date: datetime | None = None,
+    item_class: str = "IPM.Note",
+    groupware: GroupwareFields | None = None,
+) -> Appended:
+    """Store one item in a folder. Every way anything enters a mailbox ends here:
+    SMTP delivery, IMAP APPEND, the web UI's drafts and sent copies, EWS, DAV PUT."""
+    prepared = message if isinstance(message, PreparedMessage) else prepare(message)
+    flag_set = FlagSet.parse(flags)
+    with transaction.atomic():
+        return _append_locked(
+            account,
+            folder,
+            prepared,
+            flag_set,
+            internal_date,
+            item_class,
+            groupware or GroupwareFields(),
+        )
+
+
+def _append_locked(
+    account: Account,
+    folder: Folder,
+    prepared: PreparedMessage,
+    flag_set: FlagSet,
+    internal_date: datetime | None,
+    item_class: str,
+    groupware: GroupwareFields,
+) -> Appended:
+    locked = lock_folder(account, folder)
+    _check_quota(account, prepared.size)
+    blob = blob_row(prepared.digest, prepared.size)
+    summary = prepared.summary
+    uid, modseq = locked.uidnext, locked.highestmodseq + 1
+    item = Item.objects.create(
+        folder=locked,
+        uid=uid,
+        modseq=modseq,
+        item_class=item_class,
+        keywords=flag_set.keyword_column(),
+        internal_date=internal_date or timezone.now(),
+        size=prepared.size,
+        blob=blob,
+        summary=summary.to_dict(),
+        message_id=(summary.message_id or "")[:255],
+        thread_id=_thread_id(account, summary),
+        subject=summary.subject[:255],
+        sender=_addresses(summary.from_[:1])[:255],
+        sent_date=summary.date,
+        preview=summary.preview[:255],
+        has_attachments=summary.has_attachments,
+        ical_uid=groupware.ical_uid[:255],
+        start=groupware.start,
+        end=groupware.end,
+        recurrence_end=groupware.recurrence_end,
+        **{col: col in flag_set.system for _, col in SYSTEM_FLAGS.values()},
+    )
+    ItemText.objects.create(
+        item=item,
+        from_text=_addresses(summary.from_),
+        to_text=_addresses(summary.to),
+        cc_text=_addresses(summary.cc),
+        bcc_text=_addresses(summary.bcc),
+        headers=_header_text(prepared.raw, summary),
+        body=summary.search_text,
+    )
+    Change.objects.create(
+        folder=locked, modseq=modseq, uid=uid, action="added", flags=" ".join(flag_names(item))
+    )
+    Folder.objects.filter(pk=locked.pk).update(
+        uidnext=uid + 1,
+        highestmodseq=modseq,
+        exists_count=locked.exists_count + 1,
+        unseen_count=locked.unseen_count + (0 if item.seen else 1),
+        size_total=locked.size_total + prepared.size,
+    )
+    publish_on_commit(
+        account.pk,
+        {"scope": "folder", "folder": locked.pk, "modseq": modseq, "action": "added", "uid": uid},
+    )
+    return Appended(locked.pk, item.pk, uid, locked.uidvalidity, modseq)
+
+
+def _header_text(raw: bytes, summary: MessageSummary) -> str:
+    """The header block as text, unfolded, for HEADER searches."""
+    head = raw[: summary.body.body_start].decode("utf-8", "replace")
+    return head.replace("\r\n", "\n").replace("\n ", " ").replace("\n\t", " ")[:65536]
+
+
+def items(
+    account: Account,
+    folder: Folder,
+    uids: Iterable[int] | UidSet | None = None,
+    *,
+    with_summary: bool = True,
+) -> list[Item]:
+    """Items of a folder in UID order (all, or those in `uids`)."""
+    folder = get_folder(account, folder.pk)
+    qs = Item.objects.filter(folder=folder).order_by("uid")
+    if not with_summary:
+        qs = qs.defer("summary")
+    if uids is None:
+        return list(qs)
+    uid_set = UidSet.of(uids)
+    cond, post_filter = uid_set.q()
+    found = list(qs.filter(cond))
+    return [i for i in found if i.uid in uid_set] if post_filter else found
+
+
+def uid_list(account: Account, folder: Folder) -> list[int]:
+    folder = get_folder(account, folder.pk)
+    return list(Item.objects.filter(folder=folder).order_by("uid").values_list("uid", flat=True))
+
+
+def get_item(account: Account, item_id: int) -> Item:
+    try:
+        return Item.objects.select_related("folder").get(pk=item_id, folder__account=account)
+    except (Item.DoesNotExist, ValueError, TypeError):
+        raise NotFound("no such item") from None
+
+
+def read_raw(account: Account, item: Item | int) -> bytes:
+    """The item's bytes exactly as stored."""
+    item_id = item if isinstance(item, int) else item.pk
+    digest = (
+        Item.objects.filter(pk=item_id, folder__account=account)
+        .values_list("blob_id", flat=True)
+        .first()
+    )
+    if digest is None:
+        raise NotFound("no such item")
+    return read_blob(digest)
+
+
+def summary_of(item: Item) -> MessageSummary:
+    return MessageSummary.from_dict(item.summary)
+
+
+_COPY_FIELDS = [
+    "item_class",
+    "seen",
+    "answered",
+    "flagged",
+    "deleted",
+    "draft",
+    "keywords",
+    "internal_date",
+    "size",
+    "blob_id",
+    "summary",
+    "message_id",
+    "thread_id",
+    "subject",
+    "sender",
+    "sent_date",
+    "preview",
+    "has_attachments",
+    "ical_uid",
+    "start",
+    "end",
+    "recurrence_end",
+]
+_TEXT_FIELDS = ["from_text", "to_text", "cc_text", "bcc_text", "headers", "body"]
+
+
+def _lock_pair(account: Account, a: Folder, b: Folder) -> tuple[Folder, Folder]:
+    # Always lock in primary-key order, so two opposite copies cannot deadlock.
+    first, second = sorted([a.pk, b.pk])
+    locked = {first: lock_folder(account, first)}
+    if second != first:
+        locked[second] = lock_folder(account, second)
+    return locked[a.pk], locked[b.pk]
+
+
+@transaction.atomic
+def copy(
+    account: Account,
+    source: Folder,
+    uids: Iterable[int] | UidSet,
+    target: Folder,
+    *,
+    _moving: bool = False,
+) -> Copied:
+    """Copy items to another folder of the account (new UIDs, same flags and bytes)."""
+    src, dst = _lock_pair(account, source, target)
+    originals = items(account, src, uids)
+    if not originals:
+        return Copied(dst.uidvalidity)
+    needed = sum(i.size for i in originals)
+    if not _moving:
+        _check_quota(account, needed)
+    texts = {t.item_id: t for t in ItemText.objects.filter(item__in=originals)}
+    modseq = dst.highestmodseq + 1
+    new_items = []
+    for n, original in enumerate(originals):
+        clone = Item(
+            folder=dst,
+            uid=dst.uidnext + n,
+            modseq=modseq,
+            **{f: getattr(original, f) for f in _COPY_FIELDS},
+        )
+        new_items.append(clone)
+    Item.objects.bulk_create(new_items, batch_size=500)
+    ItemText.objects.bulk_create(
+        [
+            ItemText(item=clone, **{f: getattr(texts[o.pk], f) for f in _TEXT_FIELDS})
+            for o, clone in zip(originals, new_items, strict=True)
+            if o.pk in texts
+        ],
+        batch_size=500,
+    )
+    Change.objects.bulk_create(
+        [
+            Change(
+                folder=dst, modseq=modseq, uid=c.uid, action="added", flags=" ".join(flag_names(c))
+            )
+            for c in new_items
+        ],
+        batch_size=500,
+    )
+    Folder.objects.filter(pk=dst.pk).update(
+        uidnext=dst.uidnext + len(new_items),
+        highestmodseq=modseq,
+        exists_count=dst.exists_count + len(new_items),
+        unseen_count=dst.unseen_count + sum(1 for c in new_items if not c.seen),
+        size_total=dst.size_total + needed,
+    )
+    publish_on_commit(
+        account.pk, {"scope": "folder", "folder": dst.pk, "modseq": modseq, "action": "added"}
+    )
+    return Copied(
+        dst.uidvalidity, [(o.uid, c.uid) for o, c in zip(originals, new_items, strict=True)]
+    )
+
+
+@transaction.atomic
+def move(account: Account, source: Folder, uids: Iterable[int] | UidSet, target: Folder) -> Copied:
+    """Move items atomically (RFC 6851): copy, then expunge from the source."""
+    result = copy(account, source, uids, target, _moving=True)
+    expunge(account, source, [s for s, _ in result.pairs], only_deleted=False)
+    return result
+
+
+def move_all(account: Account, source: Folder, target: Folder) -> Copied:
+    return move(account, source, UidSet.everything(), target)
+
+
+@transaction.atomic
+def expunge(
+    account: Account,
+    folder: Folder,
+    uids: Iterable[int] | UidSet | None = None,
+    *,
+    only_deleted: bool = True,
+) -> list[int]:
+    """Remove items for good and return their UIDs in ascending order.
+
+    By default only items flagged \\Deleted (IMAP EXPUNGE; with `uids`, UID EXPUNGE);
+    with only_deleted=False the given items whatever their flags (POP3 DELE at QUIT,
+    MOVE, deleting for good from the web UI).
+    """
+    locked = lock_folder(account, folder)
+    qs = Item.objects.filter(folder=locked)
+    if only_deleted:
+        qs = qs.filter(deleted=True)
+    uid_set = UidSet.of(uids) if uids is not None else None
+    if uid_set is not None:
+        cond, _ = uid_set.q()
+        qs = qs.filter(cond)
+    rows = [
+        r
+        for r in qs.values_list("pk", "uid", "seen", "size").order_by("uid")
+        if uid_set is None or r[1] in uid_set
+    ]
+    if not rows:
+        return []
+    modseq = locked.highestmodseq + 1
+    ids = [r[0] for r in rows]
+    for start in range(0, len(ids), 500):
+        Item.objects.filter(pk__in=ids[start : start + 500]).delete()
+    Change.objects.bulk_create(
+        [Change(folder=locked, modseq=modseq, uid=r[1], action="expunged") for r in rows],
+        batch_size=500,
+    )
+    Folder.objects.filter(pk=locked.pk).update(
+        highestmodseq=modseq,
+        exists_count=locked.exists_count - len(rows),
+        unseen_count=locked.unseen_count - sum(1 for r in rows if not r[2]),
+        size_total=locked.size_total - sum(r[3] for r in rows),
+    )
+    publish_on_commit(
+        account.pk, {"scope": "folder", "folder": locked.pk, "modseq": modseq, "action": "expunged"}
+    )
+    return [r[1] for r in rows]

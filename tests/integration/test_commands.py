@@ -1,0 +1,126 @@
+"""Management commands: addmailbox, demo, and serve as a real process."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from mailcore import store
+from mailcore.models import Account
+
+ROOT = Path(__file__).resolve().parents[2]
+MANAGE = [sys.executable, str(ROOT / "manage.py")]
+
+
+def test_addmailbox_creates_account_and_domain(db, capsys):
+    call_command(
+        "addmailbox", "Dora@New.Example", "--password", "pw", "--name", "Dora", "--quota", "500M"
+    )
+    account = Account.objects.get(address="dora@new.example")
+    assert account.quota_bytes == 500 * 1024**2
+    assert account.user.check_password("pw")
+    assert store.find_folder(account, "INBOX")
+    assert "created dora@new.example" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["not-an-address"],
+        ["a@b"],
+        ["a b@example.test"],
+        ["@example.test"],
+        ["x@example.test", "--quota", "lots"],
+    ],
+)
+def test_addmailbox_refuses_bad_input_with_exit_2(db, args):
+    with pytest.raises(CommandError) as exc:
+        call_command("addmailbox", *args, "--password", "pw")
+    assert exc.value.returncode == 2
+
+
+def test_addmailbox_refuses_duplicates(db):
+    call_command("addmailbox", "eve@example.test", "--password", "pw")
+    with pytest.raises(CommandError) as exc:
+        call_command("addmailbox", "EVE@example.test", "--password", "pw")
+    assert exc.value.returncode == 2
+    assert "already exists" in str(exc.value)
+
+
+def fresh_data_dir(tmp_path, **extra: str) -> dict[str, str]:
+    """Environment for a manage.py subprocess on a new, migrated SQLite data dir."""
+    env = {**os.environ, "MAIL_DATA_DIR": str(tmp_path), **extra}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    subprocess.run([*MANAGE, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    return env
+
+
+def test_addmailbox_exit_status_from_the_shell(tmp_path):
+    env = fresh_data_dir(tmp_path)
+    args = [*MANAGE, "addmailbox", "x@example.test", "--password", "pw"]
+    ok, bad = (
+        subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True) for _ in range(2)
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert bad.returncode == 2 and "already exists" in bad.stderr
+
+
+def test_demo_creates_a_mailbox_with_a_welcome_message(db, capsys, settings, tmp_path):
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "demo@example.test" in out and "password:" in out
+    account = Account.objects.get(address="demo@example.test")
+    assert [i.subject for i in store.items(account, store.find_folder(account, "INBOX"))] == [
+        "Welcome to your new mailbox"
+    ]
+    call_command("demo")  # a second run creates nothing
+    assert Account.objects.count() == 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_and_stops_on_sigterm(tmp_path):
+    port = free_port()
+    env = fresh_data_dir(tmp_path, MAIL_HTTP_PORT=str(port))
+    proc = subprocess.Popen(
+        [*MANAGE, "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "ready" in line or not line:
+                break
+        assert any(f"127.0.0.1:{port}" in line for line in lines), lines
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as resp:
+            page = resp.read().decode()
+        assert 'name="username"' in page and 'name="password"' in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/") as resp:
+            assert resp.status == 200
+        assert (tmp_path / "tls" / "cert.pem").exists()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert "stopped" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()

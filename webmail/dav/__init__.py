@@ -1,0 +1,1 @@
+"""WebDAV, CalDAV and CardDAV (the DAV issue)."""

@@ -1,0 +1,1 @@
+"""Exchange Web Services and Autodiscover (the EWS issue)."""

@@ -1,0 +1,1 @@
+"""The OWA-style browser UI."""
