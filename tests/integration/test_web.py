@@ -55,7 +55,7 @@ def test_admin_creates_account_with_folders(admin_client_):
 def test_admin_pages_render(admin_client_, alice, message):
     from mailcore.delivery import deliver
 
-    deliver(message(), "x@remote.test", ["alice@example.test", "far@remote.test"])
+    queued = deliver(message(), "x@remote.test", ["alice@example.test", "far@remote.test"])
     for url in [
         "/admin/",
         "/admin/mailcore/domain/",
@@ -66,7 +66,7 @@ def test_admin_pages_render(admin_client_, alice, message):
         "/admin/mailcore/folder/",
         "/admin/mailcore/item/",
         "/admin/mailcore/queuedmessage/",
-        "/admin/mailcore/queuedmessage/1/change/",
+        f"/admin/mailcore/queuedmessage/{queued.message_id}/change/",
     ]:
         assert admin_client_.get(url).status_code == 200, url
 
