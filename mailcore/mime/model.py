@@ -181,7 +181,7 @@ class MessageSummary:
             in_reply_to=list(d["in_reply_to"]),
             references=list(d["references"]),
             preview=d["preview"],
-            search_text=d["search_text"],
+            search_text=d.get("search_text", ""),
             attachments=[Attachment(**a) for a in d["attachments"]],
             has_attachments=d["has_attachments"],
             importance=d["importance"],

@@ -152,7 +152,7 @@ def _append_locked(
         internal_date=internal_date or timezone.now(),
         size=prepared.size,
         blob=blob,
-        summary=summary.to_dict(),
+        summary=_stored_summary(summary),
         message_id=(summary.message_id or "")[:255],
         thread_id=_thread_id(account, summary),
         subject=summary.subject[:255],
@@ -190,6 +190,13 @@ def _append_locked(
         {"scope": "folder", "folder": locked.pk, "modseq": modseq, "action": "added", "uid": uid},
     )
     return Appended(locked.pk, item.pk, uid, locked.uidvalidity, modseq)
+
+
+def _stored_summary(summary: MessageSummary) -> dict:
+    # The search text lives in ItemText (up to 256 KiB); keep Item rows narrow.
+    stored = summary.to_dict()
+    stored.pop("search_text", None)
+    return stored
 
 
 def _header_text(raw: bytes, summary: MessageSummary) -> str:

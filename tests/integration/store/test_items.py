@@ -210,3 +210,12 @@ def test_collect_garbage_removes_unreferenced_blobs(alice, inbox, message):
     store.expunge(alice, inbox, [1], only_deleted=False)
     assert store.collect_garbage(grace=timedelta(0)) == 1
     assert Blob.objects.count() == 0
+
+
+def test_item_rows_stay_narrow(alice, inbox, message):
+    """The search text lives in ItemText, not in the summary stored on every item row."""
+    result = store.append(alice, inbox, message("x", "word " * 20000))
+    item = store.get_item(alice, result.item_id)
+    assert "search_text" not in item.summary
+    assert store.summary_of(item).subject == "x"
+    assert "word" in item.text.body
