@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .config import MailConfig
+from mailcore.config import MailConfig
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MAIL = MailConfig.from_environ()
@@ -158,6 +158,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# The mail listeners `serve` and `runmail` start (factories taking MailConfig, SSLContext).
+MAIL_LISTENERS = [
+    "mailcore.smtp.server.SMTPListener",
+]
 
 # Mail store limits.
 MAIL_MAX_MESSAGE_SIZE = int(os.environ.get("MAIL_MAX_MESSAGE_SIZE", str(50 * 1024 * 1024)))

@@ -94,7 +94,8 @@ def free_port() -> int:
 
 def test_serve_answers_and_stops_on_sigterm(tmp_path):
     port = free_port()
-    env = fresh_data_dir(tmp_path, MAIL_HTTP_PORT=str(port))
+    smtp_port = free_port()
+    env = fresh_data_dir(tmp_path, MAIL_HTTP_PORT=str(port), MAIL_SMTP_PORT=str(smtp_port))
     proc = subprocess.Popen(
         [*MANAGE, "serve"],
         env=env,
@@ -112,6 +113,7 @@ def test_serve_answers_and_stops_on_sigterm(tmp_path):
             if "ready" in line or not line:
                 break
         assert any(f"127.0.0.1:{port}" in line for line in lines), lines
+        assert any(f"127.0.0.1:{smtp_port}" in line for line in lines), lines
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as resp:
             page = resp.read().decode()
         assert 'name="username"' in page and 'name="password"' in page
@@ -121,6 +123,32 @@ def test_serve_answers_and_stops_on_sigterm(tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         assert "stopped" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_runmail_runs_listeners_only_and_stops_on_sigterm(tmp_path):
+    smtp_port = free_port()
+    env = fresh_data_dir(tmp_path, MAIL_SMTP_PORT=str(smtp_port))
+    proc = subprocess.Popen(
+        [*MANAGE, "runmail"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        while not lines or ("ready" not in lines[-1] and lines[-1]):
+            lines.append(proc.stdout.readline())
+        assert any(f"127.0.0.1:{smtp_port}" in line for line in lines), lines
+        assert not any("http://" in line for line in lines), lines
+        with socket.create_connection(("127.0.0.1", smtp_port), timeout=10) as sock:
+            assert sock.recv(100).startswith(b"220 ")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

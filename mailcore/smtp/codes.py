@@ -1,0 +1,12 @@
+"""SMTP replies with RFC 3463 enhanced status codes, named so tests can share them."""
+
+OK_QUEUED = "250 2.0.0 OK: queued as {queue_id}"
+RCPT_OK = "250 2.1.5 Recipient OK"
+NO_SUCH_USER = "550 5.1.1 No such user here"
+RELAY_DENIED = "550 5.7.1 Relaying denied: authenticate first"
+BAD_ADDRESS = "501 5.1.3 Bad recipient address syntax"
+MAILBOX_FULL_TEMP = "452 4.2.2 Mailbox full"
+TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
+TEMP_FAILURE = "451 4.3.0 Temporary failure, please try again later"
+NO_VALID_RECIPIENTS = "554 5.5.1 No valid recipients"
+TOO_LARGE = "552 5.3.4 Message too big"

@@ -1,0 +1,145 @@
+"""The MTA listener against a real smtplib client on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import smtplib
+import socket
+import ssl
+import threading
+
+import pytest
+from django.conf import settings
+
+from mailcore import store
+from mailcore.smtp import codes
+from mailcore.smtp.server import SMTPListener
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def mta(transactional_db, tmp_path):
+    from mailcore.tls import ensure_certificate, server_context
+
+    cert, key = ensure_certificate(tmp_path, "mx.example.test")
+    config = dataclasses.replace(settings.MAIL, smtp_port=free_port(), hostname="mx.example.test")
+    listener = SMTPListener(config, server_context(cert, key))
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(listener.start())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert started.wait(10)
+    yield config.smtp_port
+    asyncio.run_coroutine_threadsafe(listener.stop(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
+@pytest.fixture
+def alice_tx(transactional_db):
+    return store.create_account("alice@example.test", "alice-pw")
+
+
+def inbox_raw(account) -> list[bytes]:
+    inbox = store.find_folder(account, "INBOX")
+    return [store.read_raw(account, i) for i in store.items(account, inbox)]
+
+
+RAW = (
+    b"From: Remote <someone@remote.test>\r\nTo: alice@example.test\r\n"
+    b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\nMessage-ID: <m1@remote.test>\r\n\r\n"
+    b"Line one\r\n.dot-stuffed line\r\n\xc3\xa9 8-bit\r\n"
+)
+
+
+def test_local_delivery_is_byte_exact(mta, alice_tx):
+    with smtplib.SMTP("127.0.0.1", mta, timeout=10) as client:
+        client.ehlo("client.remote.test")
+        assert client.has_extn("8bitmime") and client.has_extn("starttls")
+        code, reply = client.mail("someone@remote.test")
+        assert code == 250
+        client.rcpt("alice@example.test")
+        code, reply = client.data(RAW)
+        assert code == 250 and b"2.0.0" in reply
+    [stored] = inbox_raw(alice_tx)
+    assert stored.startswith(b"Return-Path: <someone@remote.test>\r\nReceived: from client")
+    assert b"by mx.example.test with ESMTP id" in stored
+    assert stored.endswith(b"\r\n\r\n" + RAW.split(b"\r\n\r\n", 1)[1])
+    assert RAW in stored
+
+
+def test_unknown_local_user_and_relay_are_refused(mta, alice_tx):
+    with smtplib.SMTP("127.0.0.1", mta, timeout=10) as client:
+        client.ehlo("x")
+        client.mail("someone@remote.test")
+        assert client.rcpt("nobody@example.test") == (550, codes.NO_SUCH_USER[4:].encode())
+        code, reply = client.rcpt("victim@elsewhere.test")
+        assert code == 550 and reply.startswith(b"5.7.1")
+        assert client.rcpt("alice@example.test")[0] == 250
+        assert client.data(RAW)[0] == 250
+    assert len(inbox_raw(alice_tx)) == 1
+
+
+def test_open_relay_attempt_delivers_nothing(mta, alice_tx):
+    with (
+        smtplib.SMTP("127.0.0.1", mta, timeout=10) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused),
+    ):
+        client.sendmail("spammer@remote.test", ["victim@elsewhere.test"], RAW)
+    from mailcore.models import QueuedMessage
+
+    assert not QueuedMessage.objects.exists()
+
+
+def test_full_mailbox_gets_a_temporary_refusal(mta, alice_tx):
+    store.append(alice_tx, store.find_folder(alice_tx, "INBOX"), RAW)
+    alice_tx.quota_bytes = 10
+    alice_tx.save()
+    with smtplib.SMTP("127.0.0.1", mta, timeout=10) as client:
+        client.ehlo("x")
+        client.mail("someone@remote.test")
+        code, reply = client.rcpt("alice@example.test")
+        assert code == 452 and reply.startswith(b"4.2.2")
+
+
+def test_starttls(mta, alice_tx):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with smtplib.SMTP("127.0.0.1", mta, timeout=10) as client:
+        client.starttls(context=context)
+        client.sendmail("someone@remote.test", ["alice@example.test"], RAW)
+    [stored] = inbox_raw(alice_tx)
+    assert b"with ESMTPS id" in stored
+
+
+def test_garbage_gets_errors_not_a_dropped_connection(mta, alice_tx):
+    with socket.create_connection(("127.0.0.1", mta), timeout=10) as sock:
+        f = sock.makefile("rwb")
+        assert f.readline().startswith(b"220 ")
+        for line in [
+            b"HELLO\r\n",
+            b"\x00\xff\xfe\r\n",
+            b"RCPT TO:<a@example.test>\r\n",
+            b"MAIL FROM:<<<>\r\n",
+        ]:
+            f.write(line)
+            f.flush()
+            reply = f.readline()
+            assert reply[:1] in (b"5", b"4"), (line, reply)
+        f.write(b"NOOP\r\n")
+        f.flush()
+        assert f.readline().startswith(b"250")
