@@ -150,9 +150,9 @@ def _deliver_one(message: QueuedMessage, rcpt: QueueRecipient, prepared) -> None
         for account in resolution.accounts:
             try:
                 with transaction.atomic():
-                    _deliver_to_account(message, account, prepared)
-            except IntegrityError:
-                continue  # already delivered to this account (via another address)
+                    if not _claim(message, account):
+                        continue  # already delivered to this account (another address)
+                    _append_to_inbox(account, prepared)
             except (StoreError, _Undeliverable):
                 if not group:
                     raise
@@ -179,8 +179,21 @@ def _deliver_one(message: QueuedMessage, rcpt: QueueRecipient, prepared) -> None
         )
 
 
-def _deliver_to_account(message: QueuedMessage, account: Account, prepared) -> None:
-    LocalDelivery.objects.create(message=message, account=account)
+def _claim(message: QueuedMessage, account: Account) -> bool:
+    """Record the delivery of `message` to `account`; False if it was already delivered.
+
+    The unique row is the guard, so two workers racing on one account (reached through
+    two addresses) deliver one copy; an IntegrityError anywhere else is never mistaken
+    for it."""
+    try:
+        with transaction.atomic():
+            LocalDelivery.objects.create(message=message, account=account)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _append_to_inbox(account: Account, prepared) -> None:
     try:
         inbox = special_folder(account, SpecialUse.INBOX)
     except NotFound:

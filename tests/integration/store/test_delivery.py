@@ -126,3 +126,19 @@ def test_enqueue_schedules_delivery_after_commit(message):
     alice = store.create_account("alice@example.test", "pw")
     enqueue(message("Scheduled"), "x@remote.test", ["alice@example.test"])
     assert inbox_subjects(alice) == ["Scheduled"]
+
+
+def test_one_full_mailbox_does_not_block_a_group(alice, bob, message):
+    domain = Domain.objects.get(name="example.test")
+    team = Alias.objects.create(domain=domain, address="team@example.test")
+    team.accounts.set([alice, bob])
+    bob.quota_bytes = 10
+    bob.save()
+    report = deliver(message("Group"), "x@remote.test", ["team@example.test"])
+    assert report.delivered == ["team@example.test"]
+    assert inbox_subjects(alice) == ["Group"]
+    assert inbox_subjects(bob) == []
+    # A later retry of the group does not give alice a second copy.
+    QueueRecipient.objects.update(state=RecipientState.QUEUED)
+    process_message(QueueRecipient.objects.get().message_id)
+    assert inbox_subjects(alice) == ["Group"]
