@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 
-from aiosmtpd.smtp import SMTP
+from .protocol import MailSMTP
 from django.conf import settings
 
 from mailcore.config import MailConfig
@@ -24,8 +24,8 @@ class SMTPListener:
         self.config, self.tls = config, tls
         self.server: asyncio.base_events.Server | None = None
 
-    def _protocol(self) -> SMTP:
-        return SMTP(
+    def _protocol(self) -> MailSMTP:
+        return MailSMTP(
             MTAHandler(self.config.hostname),
             data_size_limit=settings.MAIL_MAX_MESSAGE_SIZE,
             enable_SMTPUTF8=True,
