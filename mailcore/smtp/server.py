@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import ssl
 
-from .protocol import MailSMTP
 from django.conf import settings
 
 from mailcore.config import MailConfig
 
 from .handler import MTAHandler
+from .protocol import MailSMTP
 
 COMMAND_TIMEOUT = 300  # RFC 5321 4.5.3.2: at least 5 minutes per command
 
