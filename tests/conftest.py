@@ -23,6 +23,16 @@ def _isolated_blobs(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttling counters (Redis in CI) never leak from one test or run to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process():
     """Tests run delivery tasks in-process even when REDIS_URL names a broker."""
     from webmail.celery import app

@@ -150,6 +150,19 @@ if MAIL.redis_url:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The cache holds short-lived counters (authentication throttling); shared across
+# processes through Redis in a cluster.
+if MAIL.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": MAIL.redis_url,
+            "KEY_PREFIX": "webmail",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Celery: with REDIS_URL it is the broker; without, tasks run in the calling process.
 CELERY_BROKER_URL = MAIL.redis_url or "memory://"
 CELERY_TASK_ALWAYS_EAGER = MAIL.redis_url is None
@@ -161,7 +174,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # The mail listeners `serve` and `runmail` start (factories taking MailConfig, SSLContext).
 MAIL_LISTENERS = [
-    "mailcore.smtp.server.SMTPListener",
+    "mailcore.smtp.server.mta",
+    "mailcore.smtp.server.submission",
+    "mailcore.smtp.server.smtps",
 ]
 
 # Mail store limits.
@@ -174,7 +189,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MAIL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # aiosmtpd logs every command at INFO; keep its warnings and errors only.
+        "mail.log": {"level": "WARNING"},
+    },
 }
 
 if os.environ.get("MAIL_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:

@@ -1,28 +1,44 @@
-"""The MTA's aiosmtpd handler: cheap checks at RCPT, durable acceptance at DATA.
+"""The aiosmtpd handler: cheap checks at RCPT, durable acceptance at DATA.
 
-"250" after DATA is sent only once `enqueue` has committed the bytes and the envelope;
-delivery runs afterwards as a task (STYLE.md 7: accept fast, work later).
+One handler class serves the three listeners; a `Policy` says what the door allows:
+the MTA (port 25 semantics) accepts mail for local domains from anyone and relays only for
+authenticated users; submission (RFC 6409) requires AUTH, lets an account send only as
+itself, and completes Date and Message-ID. "250" after DATA is sent only once `enqueue`
+has committed the bytes and the envelope (STYLE.md 7: accept fast, work later).
 """
 
 from __future__ import annotations
 
+import asyncio
+import binascii
 import logging
 import secrets
+from base64 import b64decode
+from dataclasses import dataclass
 from email.utils import format_datetime
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from mailcore.auth import check_password, is_blocked, record_failure, record_success
 from mailcore.delivery import Recipient, enqueue, resolve
+from mailcore.models import Account
 from mailcore.store import quota_usage
 
 from . import codes
+from .submission import complete_headers, owned_addresses, owns, unowned_from
 
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 100
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str  # "smtp", "submission", "smtps": the Received "with" and the queue source
+    submission: bool  # RFC 6409 rules: AUTH required, sender checks, header completion
 
 
 def _in_db_thread(fn):
@@ -39,11 +55,11 @@ def _in_db_thread(fn):
     return sync_to_async(call, thread_sensitive=False)
 
 
-def check_recipient(address: str) -> str | None:
-    """None if the MTA may accept mail for `address` without AUTH, else the reply."""
+def check_recipient(address: str, authenticated: bool) -> str | None:
+    """None if this recipient may be accepted, else the reply refusing it."""
     resolution = resolve(address)
     if not resolution.local_domain:
-        return codes.RELAY_DENIED
+        return None if authenticated else codes.RELAY_DENIED
     if resolution.unknown_local:
         return codes.NO_SUCH_USER
     if len(resolution.accounts) == 1 and not resolution.external:
@@ -53,28 +69,142 @@ def check_recipient(address: str) -> str | None:
     return None
 
 
-def accept(raw: bytes, mail_from: str, rcpt_tos: list[str]) -> int:
-    return enqueue(raw, mail_from, [Recipient(r) for r in rcpt_tos], source="smtp").pk
+def _dsn_recipient(envelope: Envelope, address: str) -> Recipient:
+    notify, orcpt = getattr(envelope, "dsn_rcpt", {}).get(address, ("", ""))
+    return Recipient(address, orcpt=orcpt, notify=notify)
 
 
-def received_header(session: Session, hostname: str, queue_tag: str, tls: bool) -> bytes:
-    """RFC 5321 4.4 trace field; "with ESMTPS" when the session was encrypted (RFC 3848)."""
-    peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+def accept(raw: bytes, envelope: Envelope, source: str, account_id: int | None) -> int:
+    account = Account.objects.filter(pk=account_id).first() if account_id else None
+    return enqueue(
+        raw,
+        envelope.mail_from or "",
+        [_dsn_recipient(envelope, r) for r in envelope.rcpt_tos],
+        source=source,
+        account=account,
+        envid=getattr(envelope, "dsn_envid", ""),
+        ret=getattr(envelope, "dsn_ret", ""),
+    ).pk
+
+
+def received_header(session: Session, hostname: str, tag: str, proto: str) -> bytes:
+    """RFC 5321 4.4 trace field (protocol names per RFC 3848)."""
+    peer = _peer(session)
     helo = (session.host_name or "unknown").replace("\r", "").replace("\n", "")[:200]
-    proto = "ESMTPS" if tls else ("ESMTP" if session.extended_smtp else "SMTP")
     value = (
-        f"from {helo} ([{peer}])\r\n\tby {hostname} with {proto} id {queue_tag};\r\n"
+        f"from {helo} ([{peer}])\r\n\tby {hostname} with {proto} id {tag};\r\n"
         f"\t{format_datetime(timezone.now())}"
     )
     return f"Received: {value}\r\n".encode("utf-8", "replace")
 
 
-class MTAHandler:
-    """Port-25 semantics: mail for local domains from anyone, relay for nobody unless
-    authenticated (authenticated relay arrives with the submission listener)."""
+def _peer(session: Session) -> str:
+    return session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
 
-    def __init__(self, hostname: str) -> None:
+
+def _tls(server: SMTP) -> bool:
+    return bool(server.transport and server.transport.get_extra_info("sslcontext"))
+
+
+class MailHandler:
+    def __init__(self, hostname: str, policy: Policy) -> None:
         self.hostname = hostname
+        self.policy = policy
+
+    # RFC 4954 AUTH. The password check runs in a worker thread: hashing takes tens of
+    # milliseconds and must never stall the other sessions on the event loop.
+    async def handle_AUTH(
+        self, server: SMTP, session: Session, envelope: Envelope, args: list[str]
+    ) -> str | None:
+        if session.authenticated:
+            return codes.AUTH_ALREADY
+        peer = _peer(session)
+        if await sync_to_async(is_blocked, thread_sensitive=False)("smtp", peer):
+            await server.push(codes.AUTH_BLOCKED)
+            server.transport.close()
+            return None
+        mechanism = args[0].upper()
+        initial = args[1] if len(args) > 1 else None
+        if mechanism == "PLAIN":
+            creds = await self._plain(server, initial)
+        elif mechanism == "LOGIN":
+            creds = await self._login(server, initial)
+        else:
+            return codes.AUTH_MECHANISM
+        if creds is None or isinstance(creds, str):
+            return creds
+        username, password = creds
+        account = await _in_db_thread(check_password)(username, password)
+        if account is None:
+            verdict = await sync_to_async(record_failure, thread_sensitive=False)("smtp", peer)
+            await asyncio.sleep(verdict.delay)
+            if verdict.blocked:
+                await server.push(codes.AUTH_BLOCKED)
+                server.transport.close()
+                return None
+            return codes.AUTH_INVALID
+        await sync_to_async(record_success, thread_sensitive=False)("smtp", peer)
+        session.authenticated = True
+        session.auth_data = account.pk
+        return codes.AUTH_OK
+
+    # The helpers return the credentials, a reply to send, or None when the reply has
+    # already been sent (the client cancelled with "*" or sent bad base64).
+    async def _plain(self, server: SMTP, initial: str | None) -> tuple[str, str] | str | None:
+        data = await self._response(server, initial, "")
+        if data is None or isinstance(data, str):
+            return data
+        try:
+            # RFC 4616: [authzid] NUL authcid NUL passwd; an authzid other than the
+            # authcid itself is not supported.
+            authzid, authcid, password = data.decode("utf-8").split("\x00")
+        except (ValueError, UnicodeDecodeError):
+            return codes.AUTH_SYNTAX
+        if authzid and authzid.lower() != authcid.lower():
+            return codes.AUTH_INVALID
+        return authcid, password
+
+    async def _login(self, server: SMTP, initial: str | None) -> tuple[str, str] | str | None:
+        user = await self._response(server, initial, "Username:")
+        if user is None or isinstance(user, str):
+            return user
+        password = await self._response(server, None, "Password:")
+        if password is None or isinstance(password, str):
+            return password
+        try:
+            return user.decode("utf-8"), password.decode("utf-8")
+        except UnicodeDecodeError:
+            return codes.AUTH_SYNTAX
+
+    async def _response(
+        self, server: SMTP, initial: str | None, challenge: str
+    ) -> bytes | str | None:
+        if initial is not None:
+            if initial == "=":  # RFC 4954 4: an empty initial response
+                return b""
+            try:
+                return b64decode(initial, validate=True)
+            except (binascii.Error, ValueError):
+                return codes.AUTH_SYNTAX
+        data = await server.challenge_auth(challenge)
+        # challenge_auth has already answered "*" and bad base64 itself.
+        return None if data is MISSING else data
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        if self.policy.submission and address:
+            owned = await _in_db_thread(owned_addresses)(session.auth_data)
+            if not owns(address, owned):
+                return codes.SENDER_NOT_OWNED.format(address=address)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return codes.SENDER_OK
 
     async def handle_RCPT(
         self,
@@ -87,7 +217,7 @@ class MTAHandler:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return codes.TOO_MANY_RECIPIENTS
         try:
-            refusal = await _in_db_thread(check_recipient)(address)
+            refusal = await _in_db_thread(check_recipient)(address, bool(session.authenticated))
         except Exception:
             log.exception("recipient check failed for %r", address)
             return codes.TEMP_FAILURE
@@ -100,12 +230,20 @@ class MTAHandler:
         if not envelope.rcpt_tos:
             return codes.NO_VALID_RECIPIENTS
         raw = envelope.original_content or b""
+        account_id = session.auth_data if session.authenticated else None
+        if self.policy.submission:
+            owned = await _in_db_thread(owned_addresses)(account_id)
+            if bad := unowned_from(raw, owned):
+                return codes.FROM_NOT_OWNED.format(address=bad)
+            raw = complete_headers(raw, self.hostname)
         tag = secrets.token_hex(6)
-        tls = server.transport is not None and server.transport.get_extra_info("sslcontext")
-        trace = received_header(session, self.hostname, tag, bool(tls))
+        proto = "ESMTP" if session.extended_smtp else "SMTP"
+        proto += "S" if _tls(server) else ""
+        proto += "A" if session.authenticated else ""
+        trace = received_header(session, self.hostname, tag, proto)
         try:
             queue_id = await _in_db_thread(accept)(
-                trace + raw, envelope.mail_from or "", list(envelope.rcpt_tos)
+                trace + raw, envelope, self.policy.name, account_id
             )
         except Exception:
             # Nothing was acknowledged, so nothing is lost: the client retries on 4xx.

@@ -57,7 +57,19 @@ def test_addmailbox_refuses_duplicates(db):
 
 def fresh_data_dir(tmp_path, **extra: str) -> dict[str, str]:
     """Environment for a manage.py subprocess on a new, migrated SQLite data dir."""
-    env = {**os.environ, "MAIL_DATA_DIR": str(tmp_path), **extra}
+    ports = {
+        name: str(free_port())
+        for name in (
+            "MAIL_SMTP_PORT",
+            "MAIL_SUBMISSION_PORT",
+            "MAIL_SMTPS_PORT",
+            "MAIL_IMAP_PORT",
+            "MAIL_IMAPS_PORT",
+            "MAIL_POP3_PORT",
+            "MAIL_POP3S_PORT",
+        )
+    }
+    env = {**os.environ, "MAIL_DATA_DIR": str(tmp_path), **ports, **extra}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     subprocess.run([*MANAGE, "migrate", "-v0"], env=env, check=True, cwd=ROOT)

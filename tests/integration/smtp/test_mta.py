@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import smtplib
 import socket
-import ssl
-import threading
 
 import pytest
 from django.conf import settings
+from listeners import client_tls, free_port, running
 
 from mailcore import store
-from mailcore.smtp import codes
-from mailcore.smtp.server import SMTPListener
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from mailcore.smtp import codes, server
 
 
 @pytest.fixture
@@ -29,23 +20,8 @@ def mta(transactional_db, tmp_path):
 
     cert, key = ensure_certificate(tmp_path, "mx.example.test")
     config = dataclasses.replace(settings.MAIL, smtp_port=free_port(), hostname="mx.example.test")
-    listener = SMTPListener(config, server_context(cert, key))
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(listener.start())
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert started.wait(10)
-    yield config.smtp_port
-    asyncio.run_coroutine_threadsafe(listener.stop(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    with running(server.mta(config, server_context(cert, key))):
+        yield config.smtp_port
 
 
 @pytest.fixture
@@ -116,11 +92,8 @@ def test_full_mailbox_gets_a_temporary_refusal(mta, alice_tx):
 
 
 def test_starttls(mta, alice_tx):
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
     with smtplib.SMTP("127.0.0.1", mta, timeout=10) as client:
-        client.starttls(context=context)
+        client.starttls(context=client_tls())
         client.sendmail("someone@remote.test", ["alice@example.test"], RAW)
     [stored] = inbox_raw(alice_tx)
     assert b"with ESMTPS id" in stored
