@@ -99,6 +99,11 @@ def _database() -> dict:
             ),
         }
         db.setdefault("TEST", {})["NAME"] = str(MAIL.data_dir / "test.sqlite3")
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # Listeners run each store call in a worker thread and close its connection
+        # afterwards; the pool turns that close into a cheap return instead of a new
+        # connection per SMTP command.
+        db.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 16, "timeout": 30}
     return db
 
 
@@ -182,6 +187,16 @@ MAIL_LISTENERS = [
 # Mail store limits.
 MAIL_MAX_MESSAGE_SIZE = int(os.environ.get("MAIL_MAX_MESSAGE_SIZE", str(50 * 1024 * 1024)))
 MAIL_DEFAULT_QUOTA = int(os.environ.get("MAIL_DEFAULT_QUOTA", "0"))  # 0: unlimited
+
+# Outbound relay (mailcore.delivery.policy parses the durations: 300, 5m, 4h, 5d).
+# MAIL_RELAY_HOST ("host" or "host:port") sends everything through a smarthost instead
+# of looking up MX; MAIL_RELAY_PORT is the port of MX hosts (25; tests use a fake MTA).
+MAIL_RELAY_HOST = os.environ.get("MAIL_RELAY_HOST", "").strip() or None
+MAIL_RELAY_PORT = int(os.environ.get("MAIL_RELAY_PORT", "25"))
+MAIL_RETRY_SCHEDULE = os.environ.get("MAIL_RETRY_SCHEDULE", "").strip() or "5m,10m,30m,1h,2h,4h"
+MAIL_MAX_QUEUE_LIFETIME = os.environ.get("MAIL_MAX_QUEUE_LIFETIME", "").strip() or "5d"
+MAIL_DELAY_DSN_AFTER = os.environ.get("MAIL_DELAY_DSN_AFTER", "").strip() or "4h"
+MAIL_RELAY_TIMEOUT = os.environ.get("MAIL_RELAY_TIMEOUT", "").strip() or "60"
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,316 @@
-"""Our SMTP protocol engine: aiosmtpd's, extended where it lacks something."""
+"""Our SMTP protocol engine: aiosmtpd's, extended where it lacks something.
+
+aiosmtpd gives us the command loop, HELO/EHLO, MAIL/RCPT/DATA, SIZE, 8BITMIME, SMTPUTF8,
+STARTTLS, AUTH and its limits. On top of that this module adds:
+
+- PIPELINING (RFC 2920): aiosmtpd reads commands one line at a time and answers in order
+  already; it only never said so in EHLO;
+- ENHANCEDSTATUSCODES (RFC 2034): `push` gives every reply an RFC 3463 code (enhanced.py);
+- DSN (RFC 3461): RET/ENVID on MAIL and NOTIFY/ORCPT on RCPT are taken out of the command
+  line before aiosmtpd (which upper-cases and refuses them) sees it (params.py);
+- CHUNKING and BINARYMIME (RFC 3030): BDAT (bdat.py), ending in the handler's DATA hook.
+"""
 
 from __future__ import annotations
 
-from aiosmtpd.smtp import SMTP
+import asyncio
+import collections
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, AnyStr
+
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
+
+from .bdat import READ_PIECE, BdatSyntaxError, Chunks, parse_bdat
+from .enhanced import with_enhanced_code
+from .params import ParamError, parse_mail_params, parse_rcpt_params
+
+log = logging.getLogger(__name__)
+
+BDAT_SYNTAX = "501 5.5.4 Syntax: BDAT chunk-size [LAST]"
+BDAT_RECEIVED = "250 2.0.0 {size} octets received"
+BAD_PARAMETER = "501 5.5.4 {reason}"
+BINARYMIME_UNSUPPORTED = "555 5.5.4 BODY=BINARYMIME not supported"
+DATA_AFTER_BDAT = "503 5.5.1 Error: DATA after BDAT in the same transaction"
+BINARYMIME_NEEDS_BDAT = "503 5.5.1 Error: BODY=BINARYMIME requires BDAT"
+NEED_HELO = "503 5.5.1 Error: send HELO first"
+NEED_MAIL = "503 5.5.1 Error: need MAIL command"
+NEED_RCPT = "503 5.5.1 Error: need RCPT command"
+AUTH_REQUIRED = "530 5.7.0 Authentication required"
+TOO_MUCH_DATA = "552 5.3.4 Error: Too much mail data"
+TIMEOUT = "421 4.4.2 {hostname} Error: timeout exceeded"
+
+# Per-connection budgets for aiosmtpd's command_call_limit: generous for the commands
+# that carry mail, tight for those a flood would repeat (NOOP, HELP, VRFY, ...).
+DEFAULT_CALL_LIMITS = {
+    "NOOP": 100,
+    "HELP": 20,
+    "VRFY": 20,
+    "EXPN": 20,
+    "HELO": 20,
+    "EHLO": 20,
+    "STARTTLS": 3,
+    "AUTH": 20,
+    "RSET": 1000,
+    "*": 10_000,
+}
+
+# RFC 1869 4.1.2 / RFC 3461 5: each extension may lengthen MAIL and RCPT command lines.
+# aiosmtpd's stream reader still caps every line at SMTP.line_length_limit.
+MAIL_LINE_LIMIT = 512 + 26 + 10 + 17 + 9 + 107  # SIZE, SMTPUTF8, BODY, RET, ENVID
+RCPT_LINE_LIMIT = 512 + 30 + 507  # NOTIFY, ORCPT
+
+CommandMethod = Callable[[Any], Awaitable[None]]
+
+
+class MailEnvelope(Envelope):
+    """aiosmtpd's envelope plus what the extensions here learn about the transaction."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dsn_ret = ""  # RFC 3461 RET: "FULL", "HDRS" or ""
+        self.dsn_envid = ""  # RFC 3461 ENVID, xtext-decoded
+        # RFC 3461 NOTIFY and ORCPT per accepted recipient, keyed by the address that
+        # was given to handle_RCPT: (notify, orcpt), e.g. ("FAILURE,DELAY", "rfc822;a@b").
+        self.dsn_rcpt: dict[str, tuple[str, str]] = {}
+        self.binarymime = False  # MAIL FROM had BODY=BINARYMIME (RFC 3030 3)
 
 
 class MailSMTP(SMTP):
-    """aiosmtpd's SMTP with the extensions this server owes (see STANDARDS.md)."""
+    """aiosmtpd's SMTP with the extensions this server owes (see STANDARDS.md).
+
+    Handlers read `envelope.dsn_ret`, `dsn_envid`, `dsn_rcpt` and `binarymime`
+    (`MailEnvelope`); a message sent with BDAT reaches `handle_DATA` exactly as one sent
+    with DATA does.
+    """
+
+    def __init__(self, handler: Any, *, command_call_limit: Any = None, **kwargs: Any) -> None:
+        super().__init__(
+            handler, command_call_limit=command_call_limit or DEFAULT_CALL_LIMITS, **kwargs
+        )
+        # aiosmtpd keeps these limits in a dict shared by every instance, and grows it on
+        # each EHLO; one dict per connection keeps connections from moving each other's.
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
+        self._command: str | None = None
+        self._chunks = Chunks(self.data_size_limit)
+        # Which command a reply answers decides its enhanced code (2.1.0 after MAIL, ...).
+        self._smtp_methods = {
+            name: self._tracked(name, method) for name, method in self._smtp_methods.items()
+        }
+        # The extensions join EHLO through aiosmtpd's own EHLO hook; a handler's hook
+        # (the 5-argument kind) still runs after ours.
+        self._handler_ehlo: Callable[..., Awaitable[list[str]]] | None = None
+        if self._ehlo_hook_ver != "old":
+            self._handler_ehlo = self._handle_hooks.get("EHLO")
+            self._handle_hooks["EHLO"] = self._ehlo_extensions
+            self._ehlo_hook_ver = "new"
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _tracked(self, name: str, method: CommandMethod) -> CommandMethod:
+        @functools.wraps(method)
+        async def run(arg: Any) -> None:
+            self._command = name
+            try:
+                await method(arg)
+            finally:
+                self._command = None
+
+        return run
+
+    def _create_envelope(self) -> MailEnvelope:
+        return MailEnvelope()
+
+    def _set_post_data_state(self) -> None:
+        super()._set_post_data_state()
+        self._chunks = Chunks(self.data_size_limit)
+
+    async def push(self, status: AnyStr) -> None:
+        session = self.session
+        if session is not None and session.extended_smtp:
+            if isinstance(status, bytes):
+                text = status.decode("utf-8", "surrogateescape")
+                status = with_enhanced_code(text, self._command).encode("utf-8", "surrogateescape")
+            else:
+                status = with_enhanced_code(status, self._command)
+        await super().push(status)
+
+    def _timeout_cb(self) -> None:
+        # RFC 5321 4.5.3.2: say why before closing; aiosmtpd closes silently.
+        if self.transport is not None and not self.transport.is_closing():
+            reply = TIMEOUT.format(hostname=self.hostname)
+            if not (self.session and self.session.extended_smtp):
+                reply = reply.replace(" 4.4.2", "", 1)
+            self._writer.write(reply.encode() + b"\r\n")
+        super()._timeout_cb()
+
+    async def _ehlo_extensions(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list
+    ) -> list[str]:
+        session.host_name = hostname  # aiosmtpd leaves this to an EHLO hook
+        extensions = ["PIPELINING", "ENHANCEDSTATUSCODES", "DSN", "CHUNKING"]
+        if not self._decode_data:
+            extensions.append("BINARYMIME")  # binary bodies cannot be decoded to str
+        responses[-1:-1] = [f"250-{keyword}" for keyword in extensions]
+        self.command_size_limits["MAIL"] = MAIL_LINE_LIMIT
+        self.command_size_limits["RCPT"] = RCPT_LINE_LIMIT
+        if self._handler_ehlo is not None:
+            return await self._handler_ehlo(server, session, envelope, hostname, responses)
+        return responses
+
+    def _split_parameters(self, arg: str | None, keyword: str) -> tuple[str, str, list[str]]:
+        """("FROM:<address>", address, [parameters]) from an ESMTP MAIL/RCPT argument, or
+        ("", "", []) when aiosmtpd should see the command untouched (and report it)."""
+        if arg is None or self.session is None or not self.session.extended_smtp:
+            return "", "", []
+        rest = self._strip_command_keyword(keyword, arg)
+        if rest is None:
+            return "", "", []
+        address, params = self._getaddr(rest)
+        if not address or params is None:
+            return "", "", []
+        head = rest[: len(rest) - len(params)].rstrip()
+        return f"{keyword}{head}", address, params.split()
+
+    # -- RFC 3461 DSN on MAIL and RCPT ----------------------------------------------
+
+    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        head, _, tokens = self._split_parameters(arg, "FROM:")
+        envelope = self.envelope
+        if not head or not isinstance(envelope, MailEnvelope) or envelope.mail_from:
+            await super().smtp_MAIL(arg)
+            return
+        try:
+            params = parse_mail_params(tokens)
+        except ParamError as error:
+            await self.push(BAD_PARAMETER.format(reason=error))
+            return
+        if params.binarymime and self._decode_data:
+            await self.push(BINARYMIME_UNSUPPORTED)
+            return
+        # Set before the hooks run so handle_MAIL can see them; undone on refusal.
+        envelope.dsn_ret, envelope.dsn_envid = params.ret, params.envid
+        envelope.binarymime = params.binarymime
+        await super().smtp_MAIL(" ".join((head, *params.rest)))
+        if self.envelope is envelope and not envelope.mail_from:
+            envelope.dsn_ret = envelope.dsn_envid = ""
+            envelope.binarymime = False
+
+    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        head, address, tokens = self._split_parameters(arg, "TO:")
+        envelope = self.envelope
+        if not head or not isinstance(envelope, MailEnvelope) or not envelope.mail_from:
+            await super().smtp_RCPT(arg)
+            return
+        try:
+            params = parse_rcpt_params(tokens)
+        except ParamError as error:
+            await self.push(BAD_PARAMETER.format(reason=error))
+            return
+        previous = envelope.dsn_rcpt.get(address)
+        accepted_before = len(envelope.rcpt_tos)
+        envelope.dsn_rcpt[address] = (params.notify, params.orcpt)
+        await super().smtp_RCPT(" ".join((head, *params.rest)))
+        # A handler accepts by appending to rcpt_tos (aiosmtpd's convention).
+        if len(envelope.rcpt_tos) == accepted_before:
+            if previous is None:
+                envelope.dsn_rcpt.pop(address, None)
+            else:
+                envelope.dsn_rcpt[address] = previous
+
+    # -- RFC 3030 CHUNKING and BINARYMIME -------------------------------------------
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        envelope = self.envelope
+        if isinstance(envelope, MailEnvelope) and envelope.mail_from:
+            # RFC 3030 2: one transaction uses DATA or BDAT, never both; 3: BINARYMIME
+            # content cannot be sent with DATA.
+            if self._chunks.started:
+                await self.push(DATA_AFTER_BDAT)
+                return
+            if envelope.binarymime:
+                await self.push(BINARYMIME_NEEDS_BDAT)
+                return
+        await super().smtp_DATA(arg)
+
+    @syntax("BDAT chunk-size [LAST]")
+    async def smtp_BDAT(self, arg: str | None) -> None:
+        try:
+            command = parse_bdat(arg)
+        except BdatSyntaxError:
+            # Without a size the chunk cannot be told apart from the commands after it;
+            # reading on would run message data as commands, so the session ends here.
+            await self.push(BDAT_SYNTAX)
+            assert self.transport is not None
+            self.transport.close()
+            return
+        refusal = self._bdat_refusal()
+        if refusal is None and self._chunks.would_overflow(command.size):
+            refusal = TOO_MUCH_DATA
+        # RFC 3030 2: the chunk is read even when it is refused, so the next command
+        # is found where the client put it.
+        await self._read_chunk(command.size, keep=refusal is None)
+        if refusal is not None:
+            if refusal == TOO_MUCH_DATA:
+                self._set_post_data_state()  # the transaction has failed (RFC 3030 2)
+            await self.push(refusal)
+            return
+        self._chunks.started = True
+        if command.last:
+            await self._end_of_data(self._chunks.content())
+        else:
+            await self.push(BDAT_RECEIVED.format(size=command.size))
+
+    def _bdat_refusal(self) -> str | None:
+        assert self.session is not None and self.envelope is not None
+        if not self.session.host_name:
+            return NEED_HELO
+        if self._auth_required and not self.session.authenticated:
+            return AUTH_REQUIRED
+        if not self.envelope.mail_from:
+            return NEED_MAIL
+        if not self.envelope.rcpt_tos:
+            return NEED_RCPT
+        return None
+
+    async def _read_chunk(self, size: int, *, keep: bool) -> None:
+        remaining = size
+        try:
+            while remaining:
+                piece = await self._reader.readexactly(min(remaining, READ_PIECE))
+                remaining -= len(piece)
+                if keep:
+                    self._chunks.add(piece)
+        except asyncio.IncompleteReadError:
+            # The client left mid-chunk: end the session quietly, as aiosmtpd does when
+            # a client leaves during DATA.
+            assert self.session is not None
+            log.info("%r connection lost during BDAT", self.session.peer)
+            if self.transport is not None:
+                self.transport.close()
+            raise asyncio.CancelledError from None
+
+    async def _end_of_data(self, original: bytes) -> None:
+        """The tail of aiosmtpd's smtp_DATA: content to the envelope, the DATA hook,
+        a fresh transaction, the hook's reply."""
+        envelope = self.envelope
+        assert envelope is not None
+        content: bytes | str = original
+        if self._decode_data:
+            encoding = "utf-8" if self.enable_SMTPUTF8 else "ascii"
+            try:
+                content = original.decode(
+                    encoding, "surrogateescape" if self.enable_SMTPUTF8 else "strict"
+                )
+            except UnicodeDecodeError:
+                self._set_post_data_state()
+                await self.push("500 Error: strict ASCII mode")
+                return
+        envelope.content, envelope.original_content = content, original
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push("250 OK" if status is MISSING else status)
