@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
+from .delivery import retry_now
+from .delivery.tasks import relay_queued
 from .models import Account, Alias, Domain, Folder, Item, QueuedMessage, QueueRecipient
 from .store import AlreadyExists, InvalidAddress, create_account, quota_usage
 
@@ -137,16 +139,60 @@ class QueueRecipientInline(admin.TabularInline):
     model = QueueRecipient
     extra = 0
     can_delete = False
-    fields = ["address", "is_local", "state", "attempts", "last_error", "next_attempt"]
+    fields = [
+        "address",
+        "is_local",
+        "state",
+        "attempts",
+        "last_error",
+        "next_attempt",
+        "notify",
+        "orcpt",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(QueuedMessage)
 class QueuedMessageAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "mail_from", "source", "size", "created"]
-    list_filter = ["source"]
+    """The queue, read-only except for two actions: "Retry now" and Django's delete."""
+
+    list_display = ["pk", "mail_from", "source", "size", "created", "recipient_states"]
+    list_filter = ["source", "recipients__state"]
     search_fields = ["mail_from", "recipients__address"]
     inlines = [QueueRecipientInline]
+    actions = ["retry_now"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("recipients")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("mailcore.delete_queuedmessage")
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("mailcore.change_queuedmessage")
+
+    @admin.display(description="recipients")
+    def recipient_states(self, obj: QueuedMessage) -> str:
+        counts: dict[str, int] = {}
+        for rcpt in obj.recipients.all():
+            counts[rcpt.state] = counts.get(rcpt.state, 0) + 1
+        return ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+
+    @admin.action(description="Retry now", permissions=["retry"])
+    def retry_now(self, request, queryset) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        count = retry_now(ids)
+        for message_id in ids:
+            relay_queued.delay(message_id)
+        self.message_user(
+            request, f"Retrying {count} recipient(s) of {len(ids)} message(s).", messages.SUCCESS
+        )

@@ -33,6 +33,23 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_real_dns(monkeypatch):
+    """DNS is the outside world: no test ever queries a real resolver. The relay tests
+    install their own table of answers over this."""
+    from mailcore.delivery import mx
+
+    def query(name, rdtype):
+        raise mx.TemporaryDNSError(f"{name} {rdtype}: no DNS in tests")
+
+    monkeypatch.setattr(mx, "query", query)
+
+
+@pytest.fixture(autouse=True)
+def _relay_inline(settings):
+    settings.MAIL_RELAY_IN_BACKGROUND = False
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process():
     """Tests run delivery tasks in-process even when REDIS_URL names a broker."""
     from webmail.celery import app

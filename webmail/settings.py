@@ -197,6 +197,9 @@ MAIL_RETRY_SCHEDULE = os.environ.get("MAIL_RETRY_SCHEDULE", "").strip() or "5m,1
 MAIL_MAX_QUEUE_LIFETIME = os.environ.get("MAIL_MAX_QUEUE_LIFETIME", "").strip() or "5d"
 MAIL_DELAY_DSN_AFTER = os.environ.get("MAIL_DELAY_DSN_AFTER", "").strip() or "4h"
 MAIL_RELAY_TIMEOUT = os.environ.get("MAIL_RELAY_TIMEOUT", "").strip() or "60"
+# Without a broker: relay on background threads of this process (tests turn it off to
+# relay inline, deterministically).
+MAIL_RELAY_IN_BACKGROUND = True
 
 LOGGING = {
     "version": 1,

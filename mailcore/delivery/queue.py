@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..store import NotFound, QuotaExceeded, StoreError, append, prepare, special_folder
 from ..store.blobs import blob_row, read_blob, write_bytes
+from . import dsn, notify
 from .local import resolve
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def enqueue(
             ret=ret,
             size=len(raw),
         )
-        QueueRecipient.objects.bulk_create(
+        rows = QueueRecipient.objects.bulk_create(
             [
                 QueueRecipient(
                     message=message,
@@ -84,9 +85,10 @@ def enqueue(
             ]
         )
         if schedule:
-            from .tasks import deliver_queued
+            from .tasks import start_delivery
 
-            transaction.on_commit(lambda: deliver_queued.delay(message.pk))
+            remote = not all(r.is_local for r in rows)
+            transaction.on_commit(lambda: start_delivery(message.pk, remote=remote))
     return message
 
 
@@ -114,9 +116,11 @@ def process_message(message_id: int) -> DeliveryReport:
             report.delivered.append(rcpt.address)
         except (StoreError, _Undeliverable) as exc:
             reason = _reason(exc)
-            QueueRecipient.objects.filter(pk=rcpt.pk).update(
-                state=RecipientState.FAILED, last_error=reason, attempts=rcpt.attempts + 1
-            )
+            with transaction.atomic():  # the failure and its DSN commit together
+                if QueueRecipient.objects.filter(pk=rcpt.pk, state=RecipientState.QUEUED).update(
+                    state=RecipientState.FAILED, last_error=reason, attempts=rcpt.attempts + 1
+                ):
+                    notify.local_outcome(message, rcpt, dsn.FAILED, reason)
             report.failed[rcpt.address] = reason
             log.info("delivery of #%s to %s failed: %s", message_id, rcpt.address, reason)
     return report
@@ -177,6 +181,8 @@ def _deliver_one(message: QueuedMessage, rcpt: QueueRecipient, prepared) -> None
         QueueRecipient.objects.filter(pk=rcpt.pk).update(
             state=RecipientState.DELIVERED, attempts=rcpt.attempts + 1, last_error=""
         )
+        if "SUCCESS" in notify.notify_set(rcpt.notify):
+            notify.local_outcome(message, rcpt, dsn.DELIVERED)
 
 
 def _claim(message: QueuedMessage, account: Account) -> bool:

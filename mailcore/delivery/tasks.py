@@ -2,20 +2,79 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from celery import current_app, shared_task
+from django.conf import settings
+from django.db import close_old_connections, connection
 
 from .queue import process_message, requeue_stranded
+from .relay import due_messages, has_remote_due, relay_message
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_queued(message_id: int) -> None:
     process_message(message_id)
+    if has_remote_due(message_id):  # an alias expanded to remote addresses
+        _start_relay(message_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def relay_queued(message_id: int) -> None:
+    """Deliver a message's local recipients, then relay its due remote ones."""
+    process_message(message_id)
+    relay_message(message_id)
 
 
 @shared_task(ignore_result=True)
 def sweep_queue() -> int:
-    """Deliver whatever was accepted but not yet delivered (crash, lost task)."""
-    ids = requeue_stranded()
-    for message_id in ids:
+    """Deliver whatever was accepted but not yet delivered (crash, lost task), and start
+    relaying every message with remote recipients due for another attempt."""
+    local = requeue_stranded()
+    for message_id in local:
         process_message(message_id)
-    return len(ids)
+    remote = due_messages()
+    for message_id in remote:
+        relay_queued.delay(message_id)
+    return len(set(local) | set(remote))
+
+
+log = logging.getLogger(__name__)
+
+# Without a broker, tasks run in the calling process. Local delivery is quick and runs
+# inline; relaying waits on DNS and remote servers, so it runs on these threads instead of
+# holding up the SMTP session (or web request) that queued the message.
+_relay_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="relay")
+
+
+def start_delivery(message_id: int, *, remote: bool) -> None:
+    """Start work on a just-committed queued message (called on commit by enqueue)."""
+    if not remote:
+        deliver_queued.delay(message_id)
+    elif _in_process():
+        process_message(message_id)
+        _start_relay(message_id)
+    else:
+        relay_queued.delay(message_id)
+
+
+def _in_process() -> bool:
+    return bool(current_app.conf.task_always_eager and settings.MAIL_RELAY_IN_BACKGROUND)
+
+
+def _start_relay(message_id: int) -> None:
+    if _in_process():
+        _relay_threads.submit(_relay_in_thread, message_id)
+    else:
+        relay_queued.delay(message_id)
+
+
+def _relay_in_thread(message_id: int) -> None:
+    try:
+        relay_message(message_id)
+    except Exception:
+        log.exception("relaying queued message #%s failed; the sweep will retry", message_id)
+    finally:
+        close_old_connections()
+        connection.close()

@@ -102,7 +102,7 @@ def test_submitted_mail_reaches_local_and_queues_remote(ports, people):
     assert b"with ESMTPSA id" in stored
     remote = QueueRecipient.objects.get(address="friend@remote.test")
     assert remote.is_local is False
-    queued = QueuedMessage.objects.get()
+    queued = QueuedMessage.objects.get(source="submission")
     assert (queued.source, queued.account_id) == ("submission", alice.pk)
 
 
@@ -177,7 +177,7 @@ def test_authenticated_user_may_relay_through_the_mta(ports, people):
         client.starttls(context=client_tls())
         client.login("alice@example.test", "alice-pw")
         assert client.sendmail("alice@example.test", ["far@elsewhere.test"], message()) == {}
-    assert QueueRecipient.objects.get().address == "far@elsewhere.test"
+    assert QueueRecipient.objects.filter(address="far@elsewhere.test").count() == 1
 
 
 def test_failed_logins_slow_down_then_block(ports, people, monkeypatch):

@@ -1,0 +1,103 @@
+"""A fake remote MTA: a real aiosmtpd server on 127.0.0.1 that records what it receives
+and answers as told (4xx/5xx per recipient, temporary failures at DATA, refused
+sessions), plus a DNS table that replaces mailcore.delivery.mx.query."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+from mailcore.delivery.mx import NoSuchDomain, TemporaryDNSError
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+    mail_options: list[str]
+    tls: bool
+
+
+@dataclass
+class RemoteHandler:
+    received: list[Received] = field(default_factory=list)
+    rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> reply
+    data_failures: int = 0  # answer DATA with 451 this many times
+    data_reply: str = ""  # a fixed reply to DATA (e.g. a 5xx)
+    refuse_sessions: int = 0  # greet this many sessions with 421 and hang up
+    sessions: int = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.rcpt_replies.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.data_failures > 0:
+            self.data_failures -= 1
+            return "451 4.3.0 temporary trouble, try again"
+        if self.data_reply:
+            return self.data_reply
+        self.received.append(
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content,
+                list(envelope.mail_options),
+                session.ssl is not None,
+            )
+        )
+        return "250 2.0.0 queued as R1"
+
+
+class _RemoteSMTP(SMTP):
+    async def _handle_client(self) -> None:
+        handler: RemoteHandler = self.event_handler
+        handler.sessions += 1
+        if handler.refuse_sessions > 0:
+            handler.refuse_sessions -= 1
+            await self.push("421 4.3.2 too busy, try another host")
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+
+class RemoteController(Controller):
+    def factory(self):
+        return _RemoteSMTP(self.handler, **self.SMTP_kwargs)
+
+
+class FakeDNS:
+    """Answers from a table: {(name, type): [records]}; a name without the asked type
+    gives no records, an unknown name NXDOMAIN, a name in `broken` a temporary error."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], list[str]] = {}
+        self.broken: set[str] = set()
+        self.asked: list[tuple[str, str]] = []
+
+    def add(self, name: str, rdtype: str, *values: str) -> None:
+        self.records.setdefault((name, rdtype), []).extend(values)
+
+    def query(self, name: str, rdtype: str) -> list[str]:
+        name = name.lower().rstrip(".")
+        self.asked.append((name, rdtype))
+        if name in self.broken:
+            raise TemporaryDNSError(f"{name}: SERVFAIL")
+        if (name, rdtype) in self.records:
+            return list(self.records[(name, rdtype)])
+        if any(known == name for known, _ in self.records):
+            return []
+        raise NoSuchDomain(name)
