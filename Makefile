@@ -38,7 +38,7 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy mailcore/mime
+	$(VENV)/bin/mypy mailcore
 
 bench: install-test
 	$(PY) bench/store.py

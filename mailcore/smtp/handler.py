@@ -102,6 +102,11 @@ def _peer(session: Session) -> str:
     return session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
 
 
+def _hang_up(server: SMTP) -> None:
+    if server.transport is not None:
+        server.transport.close()
+
+
 def _tls(server: SMTP) -> bool:
     return bool(server.transport and server.transport.get_extra_info("sslcontext"))
 
@@ -121,7 +126,7 @@ class MailHandler:
         peer = _peer(session)
         if await sync_to_async(is_blocked, thread_sensitive=False)("smtp", peer):
             await server.push(codes.AUTH_BLOCKED)
-            server.transport.close()
+            _hang_up(server)
             return None
         mechanism = args[0].upper()
         initial = args[1] if len(args) > 1 else None
@@ -140,7 +145,7 @@ class MailHandler:
             await asyncio.sleep(verdict.delay)
             if verdict.blocked:
                 await server.push(codes.AUTH_BLOCKED)
-                server.transport.close()
+                _hang_up(server)
                 return None
             return codes.AUTH_INVALID
         await sync_to_async(record_success, thread_sensitive=False)("smtp", peer)

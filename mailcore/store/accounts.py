@@ -17,17 +17,17 @@ class InvalidAddress(StoreError):
 
 
 # (name, kind, special use): what Exchange gives every new mailbox.
-DEFAULT_FOLDERS = [
+DEFAULT_FOLDERS: list[tuple[str, str, str]] = [
     ("Inbox", FolderKind.MAIL, SpecialUse.INBOX),
     ("Drafts", FolderKind.MAIL, SpecialUse.DRAFTS),
     ("Sent Items", FolderKind.MAIL, SpecialUse.SENT),
     ("Deleted Items", FolderKind.MAIL, SpecialUse.TRASH),
     ("Junk Email", FolderKind.MAIL, SpecialUse.JUNK),
     ("Archive", FolderKind.MAIL, SpecialUse.ARCHIVE),
-    ("Calendar", FolderKind.CALENDAR, SpecialUse.NONE),
-    ("Contacts", FolderKind.CONTACTS, SpecialUse.NONE),
-    ("Tasks", FolderKind.TASKS, SpecialUse.NONE),
-    ("Notes", FolderKind.NOTES, SpecialUse.NONE),
+    ("Calendar", FolderKind.CALENDAR, ""),
+    ("Contacts", FolderKind.CONTACTS, ""),
+    ("Tasks", FolderKind.TASKS, ""),
+    ("Notes", FolderKind.NOTES, ""),
 ]
 
 # RFC 5321 4.1.2 dot-atom local part, with UTF-8 allowed (RFC 6531).

@@ -31,7 +31,7 @@ class DurableFileSystemStorage(FileSystemStorage):
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         return name
 
-    def _save(self, name: str, content) -> str:  # type: ignore[override]
+    def _save(self, name: str, content) -> str:
         full = Path(self.path(name))
         full.parent.mkdir(parents=True, exist_ok=True)
         if full.exists():

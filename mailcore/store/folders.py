@@ -45,8 +45,8 @@ def _with_paths(folders: list[Folder]) -> list[Folder]:
         return DELIMITER.join(reversed(names))
 
     for folder in folders:
-        folder.path = path_of(folder)  # type: ignore[attr-defined]
-    return sorted(folders, key=lambda f: (f.path != INBOX, f.path))  # type: ignore[attr-defined]
+        folder.path = path_of(folder)
+    return sorted(folders, key=lambda f: (f.path != INBOX, f.path))
 
 
 def list_folders(account: Account, kind: str | None = None) -> list[Folder]:
@@ -66,7 +66,7 @@ def get_folder(account: Account, folder_id: int) -> Folder:
 def _attach_path(account: Account, folder: Folder) -> Folder:
     for f in list_folders(account):
         if f.pk == folder.pk:
-            folder.path = f.path  # type: ignore[attr-defined]
+            folder.path = f.path
     return folder
 
 
@@ -74,7 +74,7 @@ def find_folder(account: Account, path: str) -> Folder:
     """The folder at `path`; "INBOX" is case-insensitive."""
     wanted = _normalise(path)
     for folder in list_folders(account):
-        if folder.path == wanted:  # type: ignore[attr-defined]
+        if folder.path == wanted:
             return folder
     raise NotFound("no such folder")
 
@@ -120,7 +120,7 @@ def _resolve_parent(account: Account, names: list[str], create: bool, kind: str)
         if child is None:
             if not create:
                 raise NotFound("no such parent folder")
-            child = _insert(account, parent, name, kind, SpecialUse.NONE)
+            child = _insert(account, parent, name, kind, "")
         parent = child
     return parent
 
@@ -158,7 +158,7 @@ def create_folder(
     account: Account,
     path: str,
     kind: str = FolderKind.MAIL,
-    special_use: str = SpecialUse.NONE,
+    special_use: str = "",
     *,
     is_default: bool = False,
 ) -> Folder:
@@ -213,7 +213,7 @@ def move_folder(account: Account, folder: Folder, new_parent: Folder | None) -> 
     if new_parent is None:
         return rename_folder(account, folder, folder.name)
     new_parent = get_folder(account, new_parent.pk)
-    return rename_folder(account, folder, f"{new_parent.path}{DELIMITER}{folder.name}")  # type: ignore[attr-defined]
+    return rename_folder(account, folder, f"{new_parent.path}{DELIMITER}{folder.name}")
 
 
 @transaction.atomic
