@@ -87,6 +87,7 @@ ASGI_APPLICATION = "webmail.asgi.application"
 def _database() -> dict:
     db = dj_database_url.parse(MAIL.database_url, conn_max_age=0)
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["CONN_MAX_AGE"] = None  # a file handle per thread, kept (opening runs PRAGMAs)
         # Concurrent writers on SQLite: WAL lets readers go on while one writes, the busy
         # timeout waits instead of failing, and IMMEDIATE takes the write lock at BEGIN so
         # two transactions never deadlock upgrading read locks ("database is locked").

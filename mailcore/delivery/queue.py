@@ -25,7 +25,7 @@ from ..models import (
 from ..store import NotFound, QuotaExceeded, StoreError, append, prepare, special_folder
 from ..store.blobs import blob_row, read_blob, write_bytes
 from . import dsn, notify
-from .local import resolve
+from .local import is_local_domain, resolve
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def enqueue(
                     address=r.address,
                     orcpt=r.orcpt,
                     notify=r.notify,
-                    is_local=resolve(r.address).local_domain,
+                    is_local=_is_local(r.address),
                 )
                 for r in rcpts
             ]
@@ -90,6 +90,11 @@ def enqueue(
             remote = not all(r.is_local for r in rows)
             transaction.on_commit(lambda: start_delivery(message.pk, remote=remote))
     return message
+
+
+def _is_local(address: str) -> bool:
+    _, at, domain = address.rpartition("@")
+    return bool(at) and is_local_domain(domain)
 
 
 def _with_return_path(raw: bytes, mail_from: str) -> bytes:

@@ -50,13 +50,15 @@ _relay_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="relay")
 
 def start_delivery(message_id: int, *, remote: bool) -> None:
     """Start work on a just-committed queued message (called on commit by enqueue)."""
-    if not remote:
-        deliver_queued.delay(message_id)
-    elif _in_process():
+    if current_app.conf.task_always_eager:
+        # No broker: do the work here, without Celery's eager-task machinery around it.
         process_message(message_id)
-        _start_relay(message_id)
-    else:
+        if remote or has_remote_due(message_id):
+            _start_relay(message_id)
+    elif remote:
         relay_queued.delay(message_id)
+    else:
+        deliver_queued.delay(message_id)
 
 
 def _in_process() -> bool:

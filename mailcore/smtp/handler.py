@@ -42,15 +42,20 @@ class Policy:
 
 
 def _in_db_thread(fn):
-    """Run a store call off the event loop in a worker thread, and close its database
-    connection afterwards so no connection outlives the command that needed it."""
+    """Run a store call off the event loop in a worker thread.
+
+    On Postgres the connection goes back to the pool afterwards, so none outlives the
+    command that needed it. A SQLite connection is a file handle: each worker thread keeps
+    its own (opening one runs the WAL set-up PRAGMAs every time).
+    """
 
     def call(*args):
         try:
             return fn(*args)
         finally:
             close_old_connections()
-            connection.close()
+            if connection.vendor != "sqlite":
+                connection.close()
 
     return sync_to_async(call, thread_sensitive=False)
 
