@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 
-.PHONY: run test lint install install-test migrate bench clean
+.PHONY: run test test-tools lint install install-test migrate bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,19 @@ run: migrate
 	$(PY) manage.py serve
 
 # Every test. Without DATABASE_URL they run on SQLite; .ci/run points them at Postgres.
-test: install-test
+test: install-test test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The real clients the integration tests drive (Debian packages): fetchmail for POP3,
+# isync (mbsync) for IMAP. Installed when missing and we are root; otherwise the tests
+# that need them are skipped.
+test-tools:
+	@if command -v fetchmail >/dev/null && command -v mbsync >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && apt-get install -y fetchmail isync; \
+	else \
+		echo "fetchmail/mbsync missing and not root: their tests will be skipped"; \
+	fi
 
 lint: install-test
 	$(VENV)/bin/ruff check .

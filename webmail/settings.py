@@ -183,6 +183,8 @@ MAIL_LISTENERS = [
     "mailcore.smtp.server.mta",
     "mailcore.smtp.server.submission",
     "mailcore.smtp.server.smtps",
+    "mailcore.pop3.server.pop3",
+    "mailcore.pop3.server.pop3s",
 ]
 
 # Mail store limits.

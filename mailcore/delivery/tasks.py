@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from celery import current_app, shared_task
 from django.conf import settings
-from django.db import close_old_connections, connection
 
+from ..seam import release_connection
 from .queue import process_message, requeue_stranded
 from .relay import due_messages, has_remote_due, relay_message
 
@@ -78,5 +78,4 @@ def _relay_in_thread(message_id: int) -> None:
     except Exception:
         log.exception("relaying queued message #%s failed; the sweep will retry", message_id)
     finally:
-        close_old_connections()
-        connection.close()
+        release_connection()

@@ -19,12 +19,12 @@ from email.utils import format_datetime
 
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from mailcore.auth import check_password, is_blocked, record_failure, record_success
 from mailcore.delivery import Recipient, enqueue, resolve
 from mailcore.models import Account
+from mailcore.seam import in_db_thread
 from mailcore.store import quota_usage
 
 from . import codes
@@ -39,25 +39,6 @@ MAX_RECIPIENTS = 100
 class Policy:
     name: str  # "smtp", "submission", "smtps": the Received "with" and the queue source
     submission: bool  # RFC 6409 rules: AUTH required, sender checks, header completion
-
-
-def _in_db_thread(fn):
-    """Run a store call off the event loop in a worker thread.
-
-    On Postgres the connection goes back to the pool afterwards, so none outlives the
-    command that needed it. A SQLite connection is a file handle: each worker thread keeps
-    its own (opening one runs the WAL set-up PRAGMAs every time).
-    """
-
-    def call(*args):
-        try:
-            return fn(*args)
-        finally:
-            close_old_connections()
-            if connection.vendor != "sqlite":
-                connection.close()
-
-    return sync_to_async(call, thread_sensitive=False)
 
 
 def check_recipient(address: str, authenticated: bool) -> str | None:
@@ -144,7 +125,7 @@ class MailHandler:
         if creds is None or isinstance(creds, str):
             return creds
         username, password = creds
-        account = await _in_db_thread(check_password)(username, password)
+        account = await in_db_thread(check_password)(username, password)
         if account is None:
             verdict = await sync_to_async(record_failure, thread_sensitive=False)("smtp", peer)
             await asyncio.sleep(verdict.delay)
@@ -209,7 +190,7 @@ class MailHandler:
         mail_options: list[str],
     ) -> str:
         if self.policy.submission and address:
-            owned = await _in_db_thread(owned_addresses)(session.auth_data)
+            owned = await in_db_thread(owned_addresses)(session.auth_data)
             if not owns(address, owned):
                 return codes.SENDER_NOT_OWNED.format(address=address)
         envelope.mail_from = address
@@ -227,7 +208,7 @@ class MailHandler:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return codes.TOO_MANY_RECIPIENTS
         try:
-            refusal = await _in_db_thread(check_recipient)(address, bool(session.authenticated))
+            refusal = await in_db_thread(check_recipient)(address, bool(session.authenticated))
         except Exception:
             log.exception("recipient check failed for %r", address)
             return codes.TEMP_FAILURE
@@ -242,7 +223,7 @@ class MailHandler:
         raw = envelope.original_content or b""
         account_id = session.auth_data if session.authenticated else None
         if self.policy.submission:
-            owned = await _in_db_thread(owned_addresses)(account_id)
+            owned = await in_db_thread(owned_addresses)(account_id)
             if bad := unowned_from(raw, owned):
                 return codes.FROM_NOT_OWNED.format(address=bad)
             raw = complete_headers(raw, self.hostname)
@@ -252,7 +233,7 @@ class MailHandler:
         proto += "A" if session.authenticated else ""
         trace = received_header(session, self.hostname, tag, proto)
         try:
-            queue_id = await _in_db_thread(accept)(
+            queue_id = await in_db_thread(accept)(
                 trace + raw, envelope, self.policy.name, account_id
             )
         except Exception:
