@@ -104,26 +104,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_answers_and_stops_on_sigterm(tmp_path):
-    port = free_port()
-    smtp_port = free_port()
-    env = fresh_data_dir(tmp_path, MAIL_HTTP_PORT=str(port), MAIL_SMTP_PORT=str(smtp_port))
+def start(command: str, env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
+    """Start `manage.py <command>` and read what it prints up to "ready"."""
     proc = subprocess.Popen(
-        [*MANAGE, "serve"],
+        [*MANAGE, command],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if "ready" in line or not line:
+            break
+    return proc, lines
+
+
+def test_serve_answers_and_stops_on_sigterm(tmp_path):
+    port = free_port()
+    smtp_port = free_port()
+    env = fresh_data_dir(tmp_path, MAIL_HTTP_PORT=str(port), MAIL_SMTP_PORT=str(smtp_port))
+    proc, lines = start("serve", env)
     try:
-        lines = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if "ready" in line or not line:
-                break
         assert any(f"127.0.0.1:{port}" in line for line in lines), lines
         assert any(f"127.0.0.1:{smtp_port}" in line for line in lines), lines
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as resp:
@@ -143,20 +149,14 @@ def test_serve_answers_and_stops_on_sigterm(tmp_path):
 def test_runmail_runs_listeners_only_and_stops_on_sigterm(tmp_path):
     smtp_port = free_port()
     env = fresh_data_dir(tmp_path, MAIL_SMTP_PORT=str(smtp_port))
-    proc = subprocess.Popen(
-        [*MANAGE, "runmail"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc, lines = start("runmail", env)
     try:
-        lines = []
-        while not lines or ("ready" not in lines[-1] and lines[-1]):
-            lines.append(proc.stdout.readline())
         assert any(f"127.0.0.1:{smtp_port}" in line for line in lines), lines
         assert not any("http://" in line for line in lines), lines
+        for name in ("submission", "smtps", "pop3", "pop3s"):
+            assert any(line.startswith(name) for line in lines), lines
+        with socket.create_connection(("127.0.0.1", int(env["MAIL_POP3_PORT"])), 10) as sock:
+            assert sock.recv(100).startswith(b"+OK")
         with socket.create_connection(("127.0.0.1", smtp_port), timeout=10) as sock:
             assert sock.recv(100).startswith(b"220 ")
         proc.send_signal(signal.SIGTERM)

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import smtplib
 import socket
 
 import pytest
-from django.conf import settings
-from listeners import client_tls, free_port, running
+from listeners import client_tls
 
 from mailcore import store
-from mailcore.smtp import codes, server
-
-
-@pytest.fixture
-def mta(transactional_db, tmp_path):
-    from mailcore.tls import ensure_certificate, server_context
-
-    cert, key = ensure_certificate(tmp_path, "mx.example.test")
-    config = dataclasses.replace(settings.MAIL, smtp_port=free_port(), hostname="mx.example.test")
-    with running(server.mta(config, server_context(cert, key))):
-        yield config.smtp_port
-
-
-@pytest.fixture
-def alice_tx(transactional_db):
-    return store.create_account("alice@example.test", "alice-pw")
+from mailcore.smtp import codes
 
 
 def inbox_raw(account) -> list[bytes]:

@@ -5,7 +5,6 @@ it cannot (smtplib has no BDAT)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import re
 import smtplib
@@ -14,31 +13,15 @@ import struct
 import time
 
 import pytest
-from django.conf import settings
 from listeners import client_tls, free_port, running
 
 from mailcore import store
 from mailcore.models import QueuedMessage, QueueRecipient
-from mailcore.smtp import protocol, server
+from mailcore.smtp import protocol
 from mailcore.smtp.protocol import MailSMTP
 
 ENHANCED = re.compile(rb"^\d{3}[ -]\d\.\d{1,3}\.\d{1,3} ")
 HEADERS = b"From: Remote <someone@remote.test>\r\nTo: alice@example.test\r\nSubject: bin\r\n\r\n"
-
-
-@pytest.fixture
-def mta(transactional_db, tmp_path):
-    from mailcore.tls import ensure_certificate, server_context
-
-    cert, key = ensure_certificate(tmp_path, "mx.example.test")
-    config = dataclasses.replace(settings.MAIL, smtp_port=free_port(), hostname="mx.example.test")
-    with running(server.mta(config, server_context(cert, key))):
-        yield config.smtp_port
-
-
-@pytest.fixture
-def alice_tx(transactional_db):
-    return store.create_account("alice@example.test", "alice-pw")
 
 
 def inbox_raw(account) -> list[bytes]:
