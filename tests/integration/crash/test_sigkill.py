@@ -1,8 +1,9 @@
 """Nothing acknowledged is ever lost: clients keep sending while `serve` is SIGKILLed and
 restarted; afterwards every message that got "250" is in the mailbox exactly once.
 
-The server runs as a real process on its own SQLite data dir (the embedded default),
-so a kill really interrupts writes, fsyncs and transactions wherever they are.
+The server runs as a real process on its own SQLite data dir (the embedded default), and
+on a Postgres database of its own when the tests run on Postgres, so a kill really
+interrupts writes, fsyncs and transactions wherever they are.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
@@ -85,7 +88,25 @@ def mailbox_state(env: dict[str, str]) -> tuple[list[str], int]:
     return subjects, queued
 
 
-def test_acknowledged_mail_survives_sigkill_exactly_once(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_database(request, tmp_path):
+    """DATABASE_URL for the server process: a fresh SQLite file, or (when the tests run
+    on Postgres) a fresh database of its own on the same server."""
+    if request.param == "sqlite":
+        yield None
+        return
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        pytest.skip("the Postgres crash run needs DATABASE_URL pointing at Postgres")
+    base, _, _ = url.rpartition("/")
+    name = f"crash_{os.getpid()}_{int(time.time())}"
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
+    subprocess.run([*psql, f"CREATE DATABASE {name}", "postgres"], check=True)
+    yield f"{base}/{name}"
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", "postgres"])
+
+
+def test_acknowledged_mail_survives_sigkill_exactly_once(tmp_path, server_database):
     port = free_port()
     env = {
         **os.environ,
@@ -94,10 +115,14 @@ def test_acknowledged_mail_survives_sigkill_exactly_once(tmp_path):
         "MAIL_SMTP_PORT": str(port),
         "MAIL_SUBMISSION_PORT": str(free_port()),
         "MAIL_SMTPS_PORT": str(free_port()),
+        "MAIL_POP3_PORT": str(free_port()),
+        "MAIL_POP3S_PORT": str(free_port()),
         "MAIL_LOG_LEVEL": "ERROR",
     }
     for name in ("DATABASE_URL", "REDIS_URL"):
         env.pop(name, None)
+    if server_database:
+        env["DATABASE_URL"] = server_database
     subprocess.run([*MANAGE, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
     subprocess.run(
         [*MANAGE, "addmailbox", "alice@example.test", "--password", "pw"],
