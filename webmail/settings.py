@@ -177,6 +177,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat (one per cluster) sweeps the queue: messages accepted but never delivered
+# (a worker died mid-task) and remote recipients due for another try. Without a broker,
+# `serve` runs the same sweep in-process.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-queue": {"task": "mailcore.delivery.tasks.sweep_queue", "schedule": 30.0},
+}
 
 # The mail listeners `serve` and `runmail` start (factories taking MailConfig, SSLContext).
 MAIL_LISTENERS = [
