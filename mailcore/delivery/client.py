@@ -19,16 +19,18 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class OutboundRecipient:
+class Recipient:
+    """One envelope recipient with its RFC 3461 parameters, inbound and outbound."""
+
     address: str
-    notify: str = ""
     orcpt: str = ""
+    notify: str = ""
 
 
 @dataclass(frozen=True)
 class Envelope:
     mail_from: str
-    recipients: list[OutboundRecipient]
+    recipients: list[Recipient]
     envid: str = ""
     ret: str = ""
 

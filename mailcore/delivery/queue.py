@@ -25,16 +25,10 @@ from ..models import (
 from ..store import NotFound, QuotaExceeded, StoreError, append, prepare, special_folder
 from ..store.blobs import blob_row, read_blob, write_bytes
 from . import dsn, notify
+from .client import Recipient
 from .local import is_local_domain, resolve
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    address: str
-    orcpt: str = ""
-    notify: str = ""
 
 
 @dataclass

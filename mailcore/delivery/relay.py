@@ -137,7 +137,9 @@ def relay(
         else:
             envelope = client.Envelope(
                 mail_from=message.mail_from,
-                recipients=[client.OutboundRecipient(r.address, r.notify, r.orcpt) for r in rcpts],
+                recipients=[
+                    client.Recipient(r.address, orcpt=r.orcpt, notify=r.notify) for r in rcpts
+                ],
                 envid=message.envid,
                 ret=message.ret,
             )
