@@ -12,35 +12,19 @@ Prints a Markdown table for bench/README.md.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import poplib
 import socket
 import ssl
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("MAIL_DATA_DIR", tempfile.mkdtemp(prefix="bench-pop3-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webmail.settings")
-os.environ.pop("REDIS_URL", None)
+from harness import configure, serve_in_thread, setup_django
+
+configure("pop3")
 
 COUNT = int(os.environ.get("BENCH_MESSAGES", "1000"))
 SIZE = 20 * 1024
-
-
-def ensure_postgres_db(url: str) -> None:
-    name = url.rsplit("/", 1)[-1]
-    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql, "postgres"], check=True
-        )
 
 
 def message(n: int) -> bytes:
@@ -57,21 +41,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def serve(listeners) -> None:
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        for listener in listeners:
-            loop.run_until_complete(listener.start())
-        started.set()
-        loop.run_forever()
-
-    threading.Thread(target=run, daemon=True).start()
-    started.wait(10)
 
 
 def session(client: poplib.POP3) -> dict[str, float]:
@@ -97,16 +66,9 @@ def session(client: poplib.POP3) -> dict[str, float]:
 
 
 def main() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        ensure_postgres_db(url)
-    import django
-
-    django.setup()
+    vendor = setup_django()
     from django.conf import settings
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     from mailcore import store
     from mailcore.pop3 import server
     from mailcore.tls import ensure_certificate, server_context
@@ -121,7 +83,17 @@ def main() -> None:
         mail, pop3_port=free_port(), pop3s_port=free_port(), allow_plaintext_auth=True
     )
     tls = server_context(cert, key)
-    serve([server.pop3(config, tls), server.pop3s(config, tls)])
+    listeners = [server.pop3(config, tls), server.pop3s(config, tls)]
+
+    async def start() -> None:
+        for listener in listeners:
+            await listener.start()
+
+    async def stop() -> None:
+        for listener in listeners:
+            await listener.stop()
+
+    serve_in_thread(start, stop)
     client_tls = ssl.create_default_context()
     client_tls.check_hostname, client_tls.verify_mode = False, ssl.CERT_NONE
 
@@ -132,7 +104,6 @@ def main() -> None:
             poplib.POP3_SSL("127.0.0.1", config.pop3s_port, context=client_tls)
         ),
     }
-    vendor = django.db.connection.vendor
     print(f"| {vendor}, {COUNT} x ~{SIZE // 1024} KiB | " + " | ".join(runs) + " |")
     print("|---|" + "---|" * len(runs))
     for metric in next(iter(runs.values())):

@@ -17,19 +17,14 @@ import asyncio
 import dataclasses
 import os
 import smtplib
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("MAIL_DATA_DIR", tempfile.mkdtemp(prefix="bench-smtp-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webmail.settings")
-os.environ.pop("REDIS_URL", None)
-os.environ.setdefault("MAIL_LOG_LEVEL", "WARNING")
+from harness import configure, serve_in_thread, setup_django
+
+configure("smtp")
 
 CLIENTS = 8
 PER_CLIENT = int(os.environ.get("BENCH_MESSAGES", "100"))
@@ -89,51 +84,21 @@ def drive(port: int) -> float:
     return CLIENTS * PER_CLIENT / elapsed
 
 
-def serve_in_thread(start, stop) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(start())
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(stop())
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    ready.wait(10)
-    return loop, thread
-
-
 def main() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        name = url.rsplit("/", 1)[-1]
-        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
-            subprocess.run(
-                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql, "postgres"], check=True
-            )
-    import django
-
-    django.setup()
+    engine = setup_django()
     from aiosmtpd.smtp import SMTP
     from django.conf import settings
-    from django.core.management import call_command
 
     from mailcore import store
     from mailcore.smtp import server as smtp_server
     from mailcore.tls import ensure_certificate, server_context
 
-    call_command("migrate", verbosity=0)
     account = store.create_account("alice@example.test", "pw")
-    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     cert, key = ensure_certificate(settings.MAIL.data_dir, "localhost")
     config = dataclasses.replace(settings.MAIL, smtp_port=0)
 
     # Ours.
     listener = smtp_server.mta(config, server_context(cert, key))
-    listener.port = 0
     loop, thread = serve_in_thread(listener.start, listener.stop)
     port = listener.server.sockets[0].getsockname()[1]
     ours = drive(port)

@@ -13,43 +13,16 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("MAIL_DATA_DIR", tempfile.mkdtemp(prefix="bench-store-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webmail.settings")
-os.environ.pop("REDIS_URL", None)
+from harness import configure, setup_django
+
+configure("store")
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(",")]
 APPENDS = int(os.environ.get("BENCH_APPENDS", "300"))
 FETCH_ROUNDS = int(os.environ.get("BENCH_FETCHES", "200"))
 PAGE = 50
-
-
-def ensure_postgres_db(url: str) -> None:
-    name = url.rsplit("/", 1)[-1]
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-qc",
-            f"DROP DATABASE IF EXISTS {name}",
-            "postgres",
-        ],
-        check=True,
-    )
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}", "postgres"],
-        check=True,
-    )
 
 
 def message(n: int) -> bytes:
@@ -153,19 +126,9 @@ def measure(account, folder, count: int) -> dict[str, float]:
 
 
 def main() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        ensure_postgres_db(url)
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
+    engine = setup_django()
     from mailcore import store
 
-    call_command("migrate", verbosity=0)
-    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     results = {}
     for size in SIZES:
         account = store.create_account(f"bench{size}@example.test", "pw")
