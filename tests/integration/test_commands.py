@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from support.listeners import free_port
 
 from mailcore import store
 from mailcore.models import Account
@@ -96,12 +97,6 @@ def test_demo_creates_a_mailbox_with_a_welcome_message(db, capsys, settings, tmp
     ]
     call_command("demo")  # a second run creates nothing
     assert Account.objects.count() == 1
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(command: str, env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:

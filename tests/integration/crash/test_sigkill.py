@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import threading
@@ -20,16 +19,11 @@ import time
 from pathlib import Path
 
 import pytest
+from support.listeners import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
 CLIENTS = 6
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

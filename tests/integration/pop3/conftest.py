@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-
-# The loopback helpers live beside the SMTP tests; one copy serves every listener.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "smtp"))
-
-from listeners import free_port, running
+from support.listeners import free_port, loopback_config, running
 
 from mailcore import store
 from mailcore.pop3 import server
@@ -20,17 +13,13 @@ from mailcore.pop3 import server
 
 @pytest.fixture
 def pop_config(transactional_db, tmp_path):
-    from mailcore.tls import ensure_certificate, server_context
-
-    cert, key = ensure_certificate(tmp_path, "mail.example.test")
-    config = dataclasses.replace(
-        settings.MAIL,
-        hostname="mail.example.test",
+    return loopback_config(
+        tmp_path,
+        "mail.example.test",
         pop3_port=free_port(),
         pop3s_port=free_port(),
         allow_plaintext_auth=False,
     )
-    return config, server_context(cert, key)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import time
 import pytest
 from django.core.cache import cache
 from django.db import DatabaseError
-from listeners import client_tls, running
+from support.listeners import client_tls, running
 
 from mailcore import store
 from mailcore.pop3 import responses as r

@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from remote_mta import FakeDNS, RemoteController, RemoteHandler, free_port
+from remote_mta import FakeDNS, RemoteController, RemoteHandler
+from support.listeners import free_port
 
 from mailcore import store
 from mailcore.delivery import mx

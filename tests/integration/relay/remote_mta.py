@@ -4,19 +4,12 @@ sessions), plus a DNS table that replaces mailcore.delivery.mx.query."""
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 from mailcore.delivery.mx import NoSuchDomain, TemporaryDNSError
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

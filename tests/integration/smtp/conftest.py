@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
-from django.conf import settings
-from listeners import free_port, running
+from support.listeners import free_port, loopback_config, running
 
 from mailcore import store
 from mailcore.smtp import server
@@ -14,11 +11,8 @@ from mailcore.smtp import server
 
 @pytest.fixture
 def mta(transactional_db, tmp_path):
-    from mailcore.tls import ensure_certificate, server_context
-
-    cert, key = ensure_certificate(tmp_path, "mx.example.test")
-    config = dataclasses.replace(settings.MAIL, smtp_port=free_port(), hostname="mx.example.test")
-    with running(server.mta(config, server_context(cert, key))):
+    config, tls = loopback_config(tmp_path, "mx.example.test", smtp_port=free_port())
+    with running(server.mta(config, tls)):
         yield config.smtp_port
 
 

@@ -6,7 +6,7 @@ import smtplib
 import socket
 
 import pytest
-from listeners import client_tls
+from support.listeners import client_tls
 
 from mailcore import store
 from mailcore.smtp import codes

@@ -13,7 +13,7 @@ import struct
 import time
 
 import pytest
-from listeners import client_tls, free_port, running
+from support.listeners import client_tls, free_port, running
 
 from mailcore import store
 from mailcore.models import QueuedMessage, QueueRecipient

@@ -3,13 +3,11 @@ completion, implicit TLS (RFC 8314), and throttling of failed logins."""
 
 from __future__ import annotations
 
-import dataclasses
 import smtplib
 from email.parser import BytesParser
 
 import pytest
-from django.conf import settings
-from listeners import client_tls, free_port, running
+from support.listeners import client_tls, free_port, loopback_config, running
 
 from mailcore import store
 from mailcore.models import Alias, QueuedMessage, QueueRecipient
@@ -18,17 +16,13 @@ from mailcore.smtp import server
 
 @pytest.fixture
 def ports(transactional_db, tmp_path):
-    from mailcore.tls import ensure_certificate, server_context
-
-    cert, key = ensure_certificate(tmp_path, "mail.example.test")
-    config = dataclasses.replace(
-        settings.MAIL,
-        hostname="mail.example.test",
+    config, tls = loopback_config(
+        tmp_path,
+        "mail.example.test",
         smtp_port=free_port(),
         submission_port=free_port(),
         smtps_port=free_port(),
     )
-    tls = server_context(cert, key)
     with (
         running(server.submission(config, tls)),
         running(server.smtps(config, tls)),

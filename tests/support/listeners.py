@@ -1,9 +1,10 @@
-"""Running a real listener on a free loopback port in a background event loop."""
+"""Real listeners on free loopback ports, run in a background event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import socket
 import ssl
 import threading
@@ -36,6 +37,18 @@ def running(listener) -> Iterator[None]:
         asyncio.run_coroutine_threadsafe(listener.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+
+
+def loopback_config(tmp_path, hostname: str, **overrides):
+    """The server's MailConfig with the given ports and options, and a TLS context with a
+    certificate made for `hostname` in tmp_path."""
+    from django.conf import settings
+
+    from mailcore.tls import ensure_certificate, server_context
+
+    cert, key = ensure_certificate(tmp_path, hostname)
+    config = dataclasses.replace(settings.MAIL, hostname=hostname, **overrides)
+    return config, server_context(cert, key)
 
 
 def client_tls() -> ssl.SSLContext:
