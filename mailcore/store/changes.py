@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import Account, Change, Folder, FolderChange
-from .folders import get_folder
+from .folders import owned_folder
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class FolderStatus:
 
 def changes_since(account: Account, folder: Folder, modseq: int) -> list[ChangeRecord]:
     """Every change with a MODSEQ above `modseq`, oldest first."""
-    folder = get_folder(account, folder.pk)
+    folder = owned_folder(account, folder.pk)
     rows = (
         Change.objects.filter(folder=folder, modseq__gt=modseq)
         .order_by("modseq", "pk")
@@ -47,7 +47,7 @@ def hierarchy_changes_since(account: Account, modseq: int) -> list[tuple[int, in
 
 
 def folder_status(account: Account, folder: Folder) -> FolderStatus:
-    f = get_folder(account, folder.pk)
+    f = owned_folder(account, folder.pk)
     return FolderStatus(
         f.exists_count, f.unseen_count, f.uidnext, f.uidvalidity, f.highestmodseq, f.size_total
     )

@@ -18,7 +18,7 @@ from django.db.models import Q
 from ..models import Account, Folder, Item, ItemText
 from .errors import InvalidFlag
 from .flags import SYSTEM_FLAGS
-from .folders import get_folder
+from .folders import owned_folder
 from .uids import UidSet
 
 
@@ -187,7 +187,7 @@ def _fulltext_q(query: str) -> Q:
 
 def search(account: Account, folder: Folder, criterion: Criterion) -> list[int]:
     """UIDs of the folder's items matching the criteria, ascending."""
-    folder = get_folder(account, folder.pk)
+    folder = owned_folder(account, folder.pk)
     uids = (
         Item.objects.filter(folder=folder)
         .filter(to_q(criterion))
@@ -204,7 +204,7 @@ def search_items(
     """Items across the account's folders (or the given ones), newest first."""
     qs = Item.objects.filter(folder__account=account)
     if folders is not None:
-        qs = qs.filter(folder__in=[get_folder(account, f.pk) for f in folders])
+        qs = qs.filter(folder__in=[owned_folder(account, f.pk) for f in folders])
     return list(
         qs.filter(to_q(criterion))
         .defer("summary")

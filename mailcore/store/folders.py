@@ -55,12 +55,18 @@ def list_folders(account: Account, kind: str | None = None) -> list[Folder]:
     return [f for f in folders if kind is None or f.kind == kind]
 
 
-def get_folder(account: Account, folder_id: int) -> Folder:
+def owned_folder(account: Account, folder_id: int) -> Folder:
+    """The account's folder row, or NotFound: the authorization check of every folder
+    operation. One indexed query; no `.path` (reading items does not need it)."""
     try:
-        folder = Folder.objects.get(pk=folder_id, account=account)
+        return Folder.objects.get(pk=folder_id, account=account)
     except (Folder.DoesNotExist, ValueError, TypeError):
         raise NotFound("no such folder") from None
-    return _attach_path(account, folder)
+
+
+def get_folder(account: Account, folder_id: int) -> Folder:
+    """The account's folder with its `.path`."""
+    return _attach_path(account, owned_folder(account, folder_id))
 
 
 def _attach_path(account: Account, folder: Folder) -> Folder:
@@ -219,7 +225,7 @@ def move_folder(account: Account, folder: Folder, new_parent: Folder | None) -> 
 @transaction.atomic
 def delete_folder(account: Account, folder: Folder, *, recursive: bool = False) -> None:
     """Delete a folder and its items; with recursive=True also everything below it."""
-    folder = get_folder(account, folder.pk)
+    folder = owned_folder(account, folder.pk)
     if folder.is_default:
         raise NotPermitted("default folders cannot be deleted")
     descendants = _descendants(account, folder)

@@ -18,7 +18,7 @@ from .blobs import blob_row, read_blob, write_bytes
 from .errors import NotFound, QuotaExceeded, TooLarge
 from .events import publish_on_commit
 from .flags import SYSTEM_FLAGS, FlagSet, flag_names
-from .folders import get_folder, lock_folder
+from .folders import lock_folder, owned_folder
 from .uids import UidSet
 
 
@@ -213,7 +213,7 @@ def items(
     with_summary: bool = True,
 ) -> list[Item]:
     """Items of a folder in UID order (all, or those in `uids`)."""
-    folder = get_folder(account, folder.pk)
+    folder = owned_folder(account, folder.pk)
     qs = Item.objects.filter(folder=folder).order_by("uid")
     if not with_summary:
         qs = qs.defer("summary")
@@ -226,7 +226,7 @@ def items(
 
 
 def uid_list(account: Account, folder: Folder) -> list[int]:
-    folder = get_folder(account, folder.pk)
+    folder = owned_folder(account, folder.pk)
     return list(Item.objects.filter(folder=folder).order_by("uid").values_list("uid", flat=True))
 
 
