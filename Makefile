@@ -35,14 +35,16 @@ test: install-test test-tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The real clients the integration tests drive (Debian packages): fetchmail for POP3,
-# isync (mbsync) for IMAP. Installed when missing and we are root; otherwise the tests
-# that need them are skipped.
+# isync (mbsync) for IMAP, chromium for the browser tests (through Playwright, which
+# cannot download its own browser here). Installed when missing and we are root;
+# otherwise the tests that need them are skipped.
 test-tools:
-	@if command -v fetchmail >/dev/null && command -v mbsync >/dev/null; then :; \
+	@if command -v fetchmail >/dev/null && command -v mbsync >/dev/null \
+		&& [ -x /usr/bin/chromium ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update && apt-get install -y fetchmail isync; \
+		apt-get update && apt-get install -y fetchmail isync chromium; \
 	else \
-		echo "fetchmail/mbsync missing and not root: their tests will be skipped"; \
+		echo "fetchmail/mbsync/chromium missing and not root: their tests will be skipped"; \
 	fi
 
 lint: install-test
