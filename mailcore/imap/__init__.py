@@ -1,1 +1,2 @@
-"""The IMAP4rev1 server: parser, session, server (the IMAP issue)."""
+"""The IMAP4rev1 server: parser (pure) -> session (state machine over the store) -> server
+(asyncio streams, TLS, limits)."""
