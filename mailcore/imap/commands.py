@@ -72,7 +72,7 @@ class BodySection:
     def spec(self) -> str:
         """The section as echoed in the response: "1.2.HEADER.FIELDS (FROM TO)"."""
         head = ".".join(str(n) for n in self.part)
-        text = self.text
+        text: str = self.text
         if self.fields:
             text += " (" + " ".join(self.fields) + ")"
         return f"{head}.{text}" if head and text else head or text
