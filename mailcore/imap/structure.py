@@ -15,6 +15,8 @@ Choices where servers differ (the grammar allows both):
   them: 8-bit text becomes a literal (RFC 3501 allows 8-bit only in literals).
 - Only message/rfc822 gets the body-type-msg form; RFC 3501's grammar has no other
   (message/global, RFC 6532, is body-type-basic here).
+- A text part without a charset parameter is shown with charset "us-ascii" (see
+  `body_params`).
 - Extension data is always complete in BODYSTRUCTURE (md5, disposition, language,
   location), NIL where absent, as Dovecot and Cyrus send it.
 """
@@ -83,7 +85,7 @@ def _single(part: BodyPart, extensible: bool, utf8: bool) -> bytes:
     out = [
         string(part.type.upper()),
         string(part.subtype.upper()),
-        _params(part.params, utf8),
+        _params(body_params(part), utf8),
         nstring(part.id, utf8),
         nstring(part.description, utf8),
         string(part.encoding.upper()),
@@ -101,6 +103,15 @@ def _single(part: BodyPart, extensible: bool, utf8: bool) -> bytes:
         out.append(nstring(part.md5, utf8))
         out.extend(_disposition_language_location(part, utf8))
     return b"(" + b" ".join(out) + b")"
+
+
+def body_params(part: BodyPart) -> list[tuple[str, str]]:
+    """The parameters BODYSTRUCTURE shows for a part: a text part without a charset gets
+    charset=us-ascii, the default of RFC 2045 5.2 and RFC 2046 4.1.2 (as Dovecot and
+    Cyrus send it), so a client never has to know the default."""
+    if part.type == "text" and part.param("charset") is None:
+        return [*part.params, ("charset", "us-ascii")]
+    return part.params
 
 
 def _disposition_language_location(part: BodyPart, utf8: bool) -> list[bytes]:
