@@ -154,7 +154,7 @@ if MAIL.redis_url:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "mailcore.store.events.InProcessChannelLayer"}}
 
 # The cache holds short-lived counters (authentication throttling); shared across
 # processes through Redis in a cluster.
@@ -228,3 +228,18 @@ if os.environ.get("MAIL_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:
     CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# ---- Web UI (webmail.ui) -------------------------------------------------------------
+# A sign-in lasts MAIL_SESSION_AGE seconds (8 hours by default, like a working day) and
+# ends when the browser closes if MAIL_SESSION_BROWSER=1.
+SESSION_COOKIE_AGE = int(os.environ.get("MAIL_SESSION_AGE", str(8 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = os.environ.get("MAIL_SESSION_BROWSER", "") in {"1", "true"}
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto: trust it, and send cookies
+# only over HTTPS (MAIL_SECURE_COOKIES above does the latter on its own).
+if os.environ.get("MAIL_BEHIND_HTTPS_PROXY", "").lower() in {"1", "true", "yes"}:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# ---- end of Web UI ----------------------------------------------------------------------

@@ -43,6 +43,9 @@ class Folder(models.Model):
     uidvalidity = models.BigIntegerField(default=0)
     uidnext = models.BigIntegerField(default=1)
     highestmodseq = models.BigIntegerField(default=1)
+    # RFC 3501 2.3.2 \Recent: items with a UID at or above this have not yet been seen by
+    # any IMAP session; the first session to select the folder claims them (store.recent).
+    recent_uid = models.BigIntegerField(default=1)
     # Counters kept in step with the items under the same row lock that allocates UIDs,
     # so SELECT/STATUS and unread badges never count rows.
     exists_count = models.IntegerField(default=0)

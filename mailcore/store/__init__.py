@@ -4,13 +4,14 @@ Every function names the acting account; authorization is decided here, once, fo
 door. Another account's folders and items behave exactly as if they did not exist.
 """
 
-from . import criteria
+from . import criteria, recent
 from .accounts import DEFAULT_FOLDERS, InvalidAddress, create_account, normalise_address
 from .blobs import collect_garbage, read_blob
 from .changes import (
     ChangeRecord,
     FolderStatus,
     changes_since,
+    first_unseen_uid,
     folder_status,
     hierarchy_changes_since,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "delete_folder",
     "expunge",
     "find_folder",
+    "first_unseen_uid",
     "flag_names",
     "folder_status",
     "get_folder",
@@ -106,6 +108,7 @@ __all__ = [
     "quota_usage",
     "read_blob",
     "read_raw",
+    "recent",
     "rename_folder",
     "search",
     "search_items",

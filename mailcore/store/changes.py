@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import Account, Change, Folder, FolderChange
+from ..models import Account, Change, Folder, FolderChange, Item
 from .folders import owned_folder
 
 
@@ -50,4 +50,15 @@ def folder_status(account: Account, folder: Folder) -> FolderStatus:
     f = owned_folder(account, folder.pk)
     return FolderStatus(
         f.exists_count, f.unseen_count, f.uidnext, f.uidvalidity, f.highestmodseq, f.size_total
+    )
+
+
+def first_unseen_uid(account: Account, folder: Folder) -> int | None:
+    """The lowest UID without \\Seen (IMAP's [UNSEEN n]); uses the (folder, seen) index."""
+    f = owned_folder(account, folder.pk)
+    return (
+        Item.objects.filter(folder=f, seen=False)
+        .order_by("uid")
+        .values_list("uid", flat=True)
+        .first()
     )

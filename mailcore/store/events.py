@@ -1,17 +1,19 @@
 """Publishing store changes to listeners (IMAP IDLE, UI web sockets, EWS notifications).
 
 Events go out only after the transaction that made them commits, on the Channels layer
-group of the account ("mailbox.<account id>"): in-memory in the single-process default,
+group of the account ("mailbox.<account id>"): in-process in the single-process default,
 Redis in a cluster so a delivery in one process wakes an IDLE client in another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 log = logging.getLogger(__name__)
@@ -35,3 +37,55 @@ def _publish(account_id: int, event: dict[str, Any]) -> None:
         # Push is a hint; the change log is the truth. A lost event only delays a client
         # until its next poll, so never fail the store operation for it.
         log.warning("could not publish change for account %s", account_id, exc_info=True)
+
+
+class InProcessChannelLayer(InMemoryChannelLayer):
+    """Channels' in-memory layer, safe to send to from any thread and event loop.
+
+    The store publishes from worker threads (each `async_to_sync` call runs its own
+    loop), while IMAP sessions and web sockets wait in the listeners' loop. An asyncio
+    queue may only be woken from the loop that waits on it, so a send to a channel that
+    a receiver in another loop waits on is handed to that loop.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._loops: dict[str, asyncio.AbstractEventLoop] = {}
+        self._lock = threading.Lock()
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        owner = self._loops.get(channel)
+        here = asyncio.get_running_loop()
+        if owner is None or owner is here or owner.is_closed():
+            await super().send(channel, message)
+            return
+        send = InMemoryChannelLayer.send(self, channel, message)
+        future = asyncio.run_coroutine_threadsafe(send, owner)
+        future.add_done_callback(_log_failure)
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        self._loops[channel] = asyncio.get_running_loop()
+        return await super().receive(channel)
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        with self._lock:
+            channels = list(self.groups.get(group, {}))
+        for channel in channels:
+            try:
+                await self.send(channel, message)
+            except Exception:  # ChannelFull: a receiver that stopped reading
+                log.debug("dropped event for %s", channel)
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        with self._lock:
+            await super().group_discard(group, channel)
+        self._loops.pop(channel, None)
+
+    async def group_add(self, group: str, channel: str) -> None:
+        with self._lock:
+            await super().group_add(group, channel)
+
+
+def _log_failure(future: Any) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.debug("dropped event: %s", future.exception())
