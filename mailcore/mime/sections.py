@@ -7,12 +7,13 @@ offsets: nothing is re-parsed except, for HEADER.FIELDS, the one header block.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from mailcore.mime.model import BodyPart, MessageSummary
 
 _FIELDS = re.compile(r"^HEADER\.FIELDS(\.NOT)?\s*\((.*)\)\s*$", re.I | re.S)
 _FIELD_START = re.compile(rb"([\x21-\x39\x3b-\x7e]+)[ \t]*:")
+_LINES = re.compile(rb"[^\n]*\n|[^\n]+\Z")
 
 
 def _root(summary_or_body: MessageSummary | BodyPart) -> BodyPart:
@@ -81,12 +82,20 @@ def _parse_numbers(spec: str) -> tuple[list[int], str]:
 
 
 def filter_header_fields(header: bytes, names: list[str], exclude: bool = False) -> bytes:
-    """HEADER.FIELDS / HEADER.FIELDS.NOT: the matching fields (with folding) plus the blank line."""
+    """HEADER.FIELDS / HEADER.FIELDS.NOT: the matching fields (with folding) plus the blank line.
+
+    Names match case-insensitively. RFC 3501 6.4.5: the blank line is included "in all
+    header fetches, except in the case of a message which has no body and no blank
+    line"; it is the header's own (CRLF, or LF in a message stored with bare LFs). Lines
+    end at LF only: a stray CR inside a field is part of the field.
+    """
     wanted = {n.lower() for n in names}
     out: list[bytes] = []
     keep = False
-    for line in header.splitlines(keepends=True):
+    blank = b""
+    for line in _LINES.findall(header):
         if line in (b"\r\n", b"\n"):
+            blank = line
             break
         if line[:1] in (b" ", b"\t"):
             if keep:
@@ -97,7 +106,7 @@ def filter_header_fields(header: bytes, names: list[str], exclude: bool = False)
         keep = name is not None and ((name in wanted) != exclude)
         if keep:
             out.append(line)
-    out.append(b"\r\n")
+    out.append(blank)
     return b"".join(out)
 
 
@@ -110,37 +119,49 @@ def section_slice(
     "n[.n...]", and "n...MIME", "n...HEADER", "n...TEXT", "n...HEADER.FIELDS (...)".
     Partial ranges (<start.count>) are left to the caller.
     """
+    numbers, rest = _parse_numbers(section.strip())
+    match = _FIELDS.match(rest)
+    if match:
+        text = "HEADER.FIELDS.NOT" if match.group(1) else "HEADER.FIELDS"
+        fields = match.group(2).replace('"', " ").split()
+        return section_bytes(summary_or_body, raw, numbers, text, fields)
+    return section_bytes(summary_or_body, raw, numbers, rest.upper(), [])
+
+
+def section_bytes(
+    summary_or_body: MessageSummary | BodyPart,
+    raw: bytes,
+    numbers: Sequence[int],
+    text: str,
+    fields: Sequence[str] = (),
+) -> bytes | None:
+    """BODY[section] from its parsed form: part numbers, the section text ("", "HEADER",
+    "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT", "MIME", upper-case) and the field
+    names; None when the section does not exist (RFC 3501 6.4.5)."""
     root = _root(summary_or_body)
-    spec = section.strip()
-    numbers, rest = _parse_numbers(spec)
-    upper = rest.upper()
     if not numbers:
-        if not rest:
-            return raw
-        return _message_text(root, raw, rest)
-    found = find_part(root, numbers)
-    if found is None:
+        return raw if not text else _message_text(root, raw, text, fields)
+    part = find_part(root, list(numbers))
+    if part is None:
         return None
-    part = found
-    if not rest:
+    if not text:
         return raw[part.body_start : part.body_end]
-    if upper == "MIME":
+    if text == "MIME":
         # A synthetic child has no header of its own: its MIME header is empty.
         return raw[part.header_start : part.body_start]
     if part.message is None:
         return None  # HEADER and TEXT of a part exist only for message/rfc822 parts
-    return _message_text(part.message.body, raw, rest)
+    return _message_text(part.message.body, raw, text, fields)
 
 
-def _message_text(message_body: BodyPart, raw: bytes, rest: str) -> bytes | None:
-    upper = rest.upper()
+def _message_text(
+    message_body: BodyPart, raw: bytes, text: str, fields: Sequence[str]
+) -> bytes | None:
     header = raw[message_body.header_start : message_body.body_start]
-    if upper == "HEADER":
+    if text == "HEADER":
         return header
-    if upper == "TEXT":
+    if text == "TEXT":
         return raw[message_body.body_start : message_body.body_end]
-    match = _FIELDS.match(rest)
-    if match:
-        names = match.group(2).replace('"', " ").split()
-        return filter_header_fields(header, names, exclude=bool(match.group(1)))
-    return None
+    if text in ("HEADER.FIELDS", "HEADER.FIELDS.NOT"):
+        return filter_header_fields(header, list(fields), exclude=text.endswith(".NOT"))
+    return None  # MIME without part numbers, or an unknown section text
