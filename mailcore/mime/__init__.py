@@ -7,6 +7,9 @@ BODY[section] from those offsets; `decode_body` / `part_text` give a part's
 content. Nothing here imports Django (see the import contract in pyproject.toml).
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from mailcore.mime.charsets import decode_text, lookup_codec
 from mailcore.mime.headers import decode_words
 from mailcore.mime.model import (
@@ -28,9 +31,12 @@ __all__ = [
     "Envelope",
     "EnvelopeAddress",
     "MessageSummary",
+    "RelatedParts",
+    "SafeHtml",
     "decode_body",
     "decode_text",
     "decode_words",
+    "enriched_to_html",
     "filter_header_fields",
     "find_part",
     "html_to_text",
@@ -38,6 +44,36 @@ __all__ = [
     "lookup_codec",
     "part_text",
     "readable_text",
+    "related_parts",
+    "sanitize_html",
     "section_slice",
     "summarize",
+    "text_to_html",
 ]
+
+# The display helpers need nh3. They load on first use, so the listeners, which only
+# summarise, still import nothing outside the stdlib (test_mime_structure checks that).
+_DISPLAY = {
+    "RelatedParts": "html",
+    "SafeHtml": "html",
+    "related_parts": "html",
+    "sanitize_html": "html",
+    "text_to_html": "html",
+    "enriched_to_html": "enriched",
+}
+if TYPE_CHECKING:
+    from mailcore.mime.enriched import enriched_to_html
+    from mailcore.mime.html import (
+        RelatedParts,
+        SafeHtml,
+        related_parts,
+        sanitize_html,
+        text_to_html,
+    )
+
+
+def __getattr__(name: str) -> object:
+    module = _DISPLAY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"mailcore.mime.{module}"), name)
