@@ -33,7 +33,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def _octets(value: str | bytes) -> bytes:
     if isinstance(value, bytes):
         return value
-    return value.replace("\x00", "").encode("utf-8", errors="replace")
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    return value.encode("utf-8", errors="replace")
 
 
 def is_atom(value: str | bytes) -> bool:
@@ -43,24 +45,33 @@ def is_atom(value: str | bytes) -> bool:
 
 def can_quote(value: str | bytes, utf8: bool = False) -> bool:
     """True if `value` fits a quoted string: no NUL, CR or LF, 8-bit only with UTF8=ACCEPT."""
-    data = _octets(value)
-    if len(data) > QUOTED_MAX or any(c in (0, 0x0A, 0x0D) for c in data):
+    return _quotable(_octets(value), utf8)
+
+
+def _quotable(data: bytes, utf8: bool) -> bool:
+    if len(data) > QUOTED_MAX or b"\r" in data or b"\n" in data or b"\x00" in data:
         return False
-    if utf8:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
+    if data.isascii():
         return True
-    return data.isascii()
+    if not utf8:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _quote(data: bytes) -> bytes:
+    return b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
 
 
 def quoted(value: str | bytes, utf8: bool = False) -> bytes:
     """A quoted string; ValueError if the value cannot be one (see `can_quote`)."""
-    if not can_quote(value, utf8):
-        raise ValueError(f"not representable as a quoted string: {value!r}")
     data = _octets(value)
-    return b'"' + data.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+    if not _quotable(data, utf8):
+        raise ValueError(f"not representable as a quoted string: {value!r}")
+    return _quote(data)
 
 
 def literal(data: bytes) -> bytes:
@@ -70,9 +81,8 @@ def literal(data: bytes) -> bytes:
 
 def string(value: str | bytes, utf8: bool = False) -> bytes:
     """RFC 3501 string: quoted when possible, else a literal."""
-    if can_quote(value, utf8):
-        return quoted(value, utf8)
-    return literal(_octets(value))
+    data = _octets(value)
+    return _quote(data) if _quotable(data, utf8) else literal(data)
 
 
 def nstring(value: str | bytes | None, utf8: bool = False) -> bytes:
