@@ -31,7 +31,7 @@ from mailcore.imap.parser.lexer import tag_of
 # The announcement at the very end of a line: {n} or {n+} (RFC 7888), then CRLF or LF.
 # Not preceded by "~": literal8 (RFC 3516) is not offered, so "~{n}" is plain text that
 # parse rejects.
-_ANNOUNCEMENT = re.compile(rb"(?<!~)\{([0-9]+)(\+?)\}\r?\n\Z")
+_ANNOUNCEMENT = re.compile(rb"\{([0-9]+)(\+?)\}\r?\n")
 _QUOTE_OR_BACKSLASH = re.compile(rb'["\\]')
 # The tail of a skipped (too long) line that is kept to see whether it announced a literal.
 _TAIL = 32
@@ -45,8 +45,9 @@ def literal_request(line: bytes) -> LiteralRequest | None:
     "{5}" right before the line end is an announcement unless it sits inside a quoted
     string that is still open (a quoted string cannot contain CRLF, so an open one is an
     error the parser reports; the octets after it are not a literal)."""
-    m = _ANNOUNCEMENT.search(line)
-    if m is None or _inside_quotes(line, m.start()):
+    start = line.rfind(b"{")
+    m = _ANNOUNCEMENT.fullmatch(line, start) if start >= 0 else None
+    if m is None or line[start - 1 : start] == b"~" or _inside_quotes(line, start):
         return None
     digits = m.group(1)
     size = int(digits) if len(digits) <= 19 else _HUGE

@@ -109,7 +109,8 @@ class Reader:
         self.expect(b" ", "SP")
 
     def at_end(self) -> bool:
-        return self.data[self.pos :] in _EOL
+        # Length first: slicing the rest on every call would be quadratic in long lists.
+        return len(self.data) - self.pos <= 2 and self.data[self.pos :] in _EOL
 
     def end(self) -> None:
         """CRLF: the command must be over."""
