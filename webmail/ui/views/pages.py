@@ -56,6 +56,7 @@ class SignInView(auth_views.LoginView):
     template_name = "ui/signin.html"
     authentication_form = SignInForm
     redirect_authenticated_user = False
+    next_page = "/"
 
 
 @never_cache

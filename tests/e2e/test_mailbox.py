@@ -1,0 +1,119 @@
+"""Signing in, reading, moving by drag and drop, search, and live arrival, in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import deliver, off_loop, sign_in
+from playwright.sync_api import expect
+
+from mailcore import store
+from mailcore.mime.compose import Draft, Upload, build
+from mailcore.models import SpecialUse
+
+
+def _message(subject: str, html: str, *, attachments=(), sender="Carol <carol@remote.test>"):
+    from django.utils import timezone
+
+    name, _, address = sender.partition(" <")
+    draft = Draft(
+        name, address.rstrip(">"), to=["Alice <alice@example.test>"], subject=subject, html=html,
+        attachments=list(attachments),
+    )  # fmt: skip
+    return build(draft, message_id=f"<{abs(hash(subject))}@remote.test>", date=timezone.now())
+
+
+def _row(page, subject: str):
+    return page.locator("#message-list li", has_text=subject)
+
+
+def test_sign_in_and_out(page, accounts):
+    page.goto("/")
+    page.get_by_label("Email address").fill("alice@example.test")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("wrong")
+    sign_in(page)
+    expect(page.get_by_role("tree", name="Folder list")).to_contain_text("Sent Items")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert page.context.request.get("/api/folders").status == 401
+
+
+def test_reading_a_message_with_an_attachment(page, accounts):
+    raw = _message(
+        "Quarterly report",
+        "<h1>Numbers</h1><p>Revenue is <b>up</b>. See https://example.test/q3</p>",
+        attachments=[Upload("Übersicht Q3.pdf", "application/pdf", b"%PDF-1.4 test")],
+    )
+    deliver(raw)
+    sign_in(page)
+    expect(page.locator("#folder-tree")).to_contain_text("1")  # Inbox unread badge
+    row = _row(page, "Quarterly report")
+    expect(row).to_have_class(re.compile("unread"))
+    row.click()
+    expect(page.locator("#r-subject")).to_have_text("Quarterly report")
+    expect(page.locator("#r-from")).to_contain_text("carol@remote.test")
+    body = page.frame_locator("#r-body")
+    expect(body.locator("h1")).to_have_text("Numbers")
+    expect(body.locator("b")).to_have_text("up")
+    link = page.get_by_role("link", name="Übersicht Q3.pdf")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "Übersicht Q3.pdf"
+    expect(row).not_to_have_class(re.compile("unread"))
+    alice = accounts["alice"]
+    (item,) = store.items(alice, store.find_folder(alice, store.INBOX))
+    assert item.seen
+
+
+def test_moving_by_drag_and_drop(page, accounts):
+    deliver(_message("Move me", "<p>to the archive</p>"))
+    deliver(_message("Stay here", "<p>in the inbox</p>"))
+    sign_in(page)
+    archive = page.locator("#folder-tree .folder", has_text="Archive")
+    _row(page, "Move me").drag_to(archive)
+    expect(_row(page, "Move me")).to_have_count(0)
+    expect(_row(page, "Stay here")).to_have_count(1)
+    alice = accounts["alice"]
+    moved = store.items(alice, store.special_folder(alice, SpecialUse.ARCHIVE))
+    assert [i.subject for i in moved] == ["Move me"]
+    archive.click()
+    expect(_row(page, "Move me")).to_have_count(1)
+
+
+def test_search_across_folders(page, accounts):
+    deliver(_message("Budget 2027", "<p>the spreadsheet is attached</p>"))
+    deliver(_message("Lunch", "<p>pizza?</p>"))
+    alice = accounts["alice"]
+    inbox = store.find_folder(alice, store.INBOX)
+    budget = next(i for i in store.items(alice, inbox) if i.subject == "Budget 2027")
+    off_loop(
+        store.move, alice, inbox, [budget.uid], store.special_folder(alice, SpecialUse.ARCHIVE)
+    )
+    sign_in(page)
+    page.get_by_label("Search mail").fill("spreadsheet")
+    page.get_by_label("Search mail").press("Enter")
+    expect(page.locator("#list-title")).to_contain_text("spreadsheet")
+    expect(page.locator("#message-list li")).to_have_count(1)
+    expect(_row(page, "Budget 2027")).to_contain_text("Archive")
+    _row(page, "Budget 2027").click()
+    expect(page.frame_locator("#r-body").locator("p")).to_contain_text("spreadsheet")
+
+
+def test_live_arrival_of_new_mail(page, accounts):
+    sign_in(page)
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
+    expect(page.locator("#list-empty")).to_be_visible()
+    deliver(_message("Fresh off the wire", "<p>hello</p>"))
+    expect(_row(page, "Fresh off the wire")).to_be_visible(timeout=5000)
+    expect(page.locator("#folder-tree .folder", has_text="Inbox")).to_contain_text("1")
+    # A flag change made by another client shows up too.
+    alice = accounts["alice"]
+    inbox = store.find_folder(alice, store.INBOX)
+    (item,) = store.items(alice, inbox)
+    off_loop(
+        store.store_flags, alice, inbox, [item.uid], store.FlagMode.ADD, ["\\Seen", "\\Flagged"]
+    )
+    expect(_row(page, "Fresh off the wire")).not_to_have_class(re.compile("unread"))
+    expect(_row(page, "Fresh off the wire")).to_contain_text("⚑")
