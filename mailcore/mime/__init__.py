@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING
 
 from mailcore.mime.charsets import decode_text, lookup_codec
 from mailcore.mime.headers import decode_words
+from mailcore.mime.macfiles import (
+    MacFile,
+    MacFileError,
+    decode_apple_single,
+    decode_binhex,
+    download_for,
+)
 from mailcore.mime.model import (
     Attachment,
     BodyPart,
@@ -30,12 +37,17 @@ __all__ = [
     "EmbeddedMessage",
     "Envelope",
     "EnvelopeAddress",
+    "MacFile",
+    "MacFileError",
     "MessageSummary",
     "RelatedParts",
     "SafeHtml",
+    "decode_apple_single",
+    "decode_binhex",
     "decode_body",
     "decode_text",
     "decode_words",
+    "download_for",
     "enriched_to_html",
     "filter_header_fields",
     "find_part",

@@ -177,12 +177,14 @@ def parse_params(value: str) -> tuple[str, list[tuple[str, str]]]:
         return value.split(";", 1)[0].strip(), []
     head = ""
     params: list[tuple[str, str]] = []
+    plain_at: dict[str, int] = {}  # name -> index of a value given without RFC 2231 encoding
     for index, (name, pval) in enumerate(raw_params):
         if index == 0:
             head = name
             continue
         if not name:
             continue
+        key = name.lower()
         if isinstance(pval, tuple):
             charset, _lang, text = pval
             try:
@@ -190,9 +192,15 @@ def parse_params(value: str) -> tuple[str, list[tuple[str, str]]]:
                 text = decode_text(data, charset or None)
             except UnicodeEncodeError:
                 pass
+            if key in plain_at:
+                # Senders give filename="ascii fallback" and filename*=utf-8''real: the
+                # encoded one is what the sender meant, so it goes first (RFC 2231 section 4).
+                params.insert(plain_at.pop(key), (key, text.strip('"')))
+                continue
         else:
             text = pval
-        params.append((name.lower(), text.strip('"')))
+            plain_at.setdefault(key, len(params))
+        params.append((key, text.strip('"')))
     return head, params
 
 
