@@ -14,6 +14,7 @@ this module is one layer of the defence, the frame and the CSP are the others.
 from __future__ import annotations
 
 import html as htmllib
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping
@@ -468,6 +469,7 @@ def sanitize_html(
     try:
         return _sanitize(html, allow_remote, cid_urls, location_urls, base_url)
     except Exception:  # a bug here must not break reading: show the text instead
+        logging.getLogger(__name__).exception("sanitize_html failed; showing text")
         return SafeHtml(text_to_html(html_to_text(html[:MAX_HTML_CHARS])), 0)
 
 
