@@ -273,7 +273,7 @@ class App {
       date.toDateString() === today.toDateString()
         ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
         : date.toLocaleDateString([], { month: "short", day: "numeric", year: date.getFullYear() === today.getFullYear() ? undefined : "numeric" });
-    const marks = [row.flagged ? "⚑" : "", row.attachment ? "📎" : "", row.answered ? "↩" : "", row.forwarded ? "→" : "", row.draft ? "[Draft]" : ""]
+    const marks = [row.flagged ? "⚑" : "", row.answered ? "↩" : "", row.forwarded ? "→" : "", row.draft ? "[Draft]" : ""]
       .filter(Boolean)
       .join(" ");
     const check = el("input", { type: "checkbox", class: "check", "aria-label": "Select", tabindex: "-1" });
@@ -301,7 +301,14 @@ class App {
       el("span", { class: "from" }, expander, row.from || "(unknown sender)", count > 1 ? el("span", { class: "thread-count" }, `(${count})`) : null),
       el("span", { class: "date" }, when),
       el("span", { class: "subject" }, row.subject || "(no subject)"),
-      el("span", { class: "marks", "aria-label": marks ? `marks ${marks}` : null }, marks, " ", el("span", { class: "size" }, formatSize(row.size))),
+      el(
+        "span",
+        { class: "marks" },
+        row.attachment ? el("span", { class: "clip", role: "img", "aria-label": "Has attachment", title: "Has attachment" }) : null,
+        marks,
+        " ",
+        el("span", { class: "size" }, formatSize(row.size))
+      ),
       el("span", { class: "preview" }, row.folderName ? el("span", { class: "folder-name" }, `${row.folderName} · `) : null, row.preview)
     );
     li.addEventListener("click", (e) => this.rowClick(e, row));
