@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from mailcore import store
 from mailcore.delivery.submit import owned_addresses, submit
-from mailcore.mime import iter_parts
 from mailcore.mime.compose import (
     Draft,
     Upload,
@@ -27,11 +26,12 @@ from mailcore.mime.compose import (
     thread_headers,
 )
 from mailcore.mime.headers import parse_header_block
+from mailcore.mime.macfiles import download_for
 from mailcore.models import Account, SpecialUse
 from mailcore.store import FlagMode, NotFound, listing
 
 from ..models import Upload as UploadRow
-from ..render import attachment_bytes, display_parts, render_body
+from ..render import display_parts, render_body
 from .common import BadRequest, api, body_json, int_param
 
 # Headers only drafts carry, so a reopened draft still knows what it answers.
@@ -101,18 +101,15 @@ def _copy_attachments(request: HttpRequest, account: Account, item) -> list[dict
     """The item's attachments as new uploads (a forward or a reopened draft keeps them)."""
     summary = store.summary_of(item)
     raw = store.read_raw(account, item.pk)
-    parts = dict(iter_parts(summary.body))
     out = []
     for att in summary.attachments:
-        part = parts.get(att.section)
-        if att.related or part is None:
+        if att.related:
             continue
-        data = (
-            raw[part.body_start : part.body_end]
-            if part.message is not None
-            else attachment_bytes(raw, part)
-        )
-        out.append(upload_json(_save_upload(request, att.filename, att.content_type, data)))
+        try:
+            name, content_type, data = download_for(summary, raw, att.section)
+        except LookupError:
+            continue
+        out.append(upload_json(_save_upload(request, name, content_type, data)))
     return out
 
 

@@ -10,8 +10,6 @@ the document is sandboxed even when opened on its own).
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,10 +18,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from mailcore import store
-from mailcore.mime import find_part
+from mailcore.mime.macfiles import download_for
 from mailcore.models import Account
 
-from ..render import attachment_bytes, decode_mac, render_body
+from ..render import render_body
 from .common import account_of, preference_of
 
 BODY_CSP = (
@@ -92,29 +90,17 @@ def body(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 def part(request: HttpRequest, item_id: int, section: str) -> HttpResponse:
-    """An attachment (download) or an inline image (?inline=1, for cid: references)."""
+    """An attachment (download) or an inline image (?inline=1, for cid: references).
+
+    BinHex, AppleSingle and AppleDouble come out as the Mac file's data fork under its
+    real name (RFC 1740, 1741), names decoded from RFC 2231/2047 (mime.macfiles)."""
     account, item = _item(request, item_id)
     summary = store.summary_of(item)
-    try:
-        numbers = [int(n) for n in section.split(".")]
-    except ValueError:
-        raise Http404 from None
-    found = find_part(summary.body, numbers)
-    if found is None or found.type == "multipart":
-        raise Http404
     raw = store.read_raw(account, item.pk)
-    data = attachment_bytes(raw, found)
-    name = found.filename or next(
-        (a.filename for a in summary.attachments if a.section == section), "attachment"
-    )
-    content_type = found.content_type
-    if found.message is not None:
-        data, content_type = raw[found.body_start : found.body_end], "message/rfc822"
-    elif content_type in ("application/mac-binhex40", "application/applefile") or (
-        content_type == "application/octet-stream" and name.lower().endswith(".hqx")
-    ):
-        name, data = decode_mac(name, content_type, data)
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    try:
+        name, content_type, data = download_for(summary, raw, section)
+    except LookupError:
+        raise Http404 from None
     inline = request.GET.get("inline") == "1" and content_type in _INLINE_TYPES
     response = HttpResponse(data, content_type=content_type if inline else _safe_type(content_type))
     response["Content-Disposition"] = content_disposition_header(not inline, name)
