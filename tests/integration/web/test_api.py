@@ -207,3 +207,26 @@ def test_app_page_has_the_accessible_names(web):
                    '<label for="c-bcc">Bcc<', '<label for="c-subject">Subject<',
                    'aria-label="Message body"', '>Send<']:  # fmt: skip
         assert needle in page, needle
+
+
+def test_binhex_attachment_downloads_as_the_mac_file(web, alice):
+    from pathlib import Path
+
+    from mailcore.mime.macfiles import decode_binhex
+
+    hqx = (Path(__file__).parents[2] / "data" / "mac" / "readme-rle.hqx").read_bytes()
+    raw = (
+        b"From: m@remote.test\r\nTo: alice@example.test\r\nSubject: mac\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
+        b'Content-Type: application/mac-binhex40; name="readme.hqx"\r\n'
+        b'Content-Disposition: attachment; filename="readme.hqx"\r\n\r\n' + hqx + b"\r\n--b--\r\n"
+    )
+    appended = store.append(alice, store.find_folder(alice, store.INBOX), raw)
+    (att,) = web.get(f"/api/messages/{appended.item_id}").json()["attachments"]
+    response = web.get(att["url"])
+    mac = decode_binhex(hqx)
+    assert response.content == mac.data_fork
+    from urllib.parse import quote
+
+    assert quote(mac.name) in response["Content-Disposition"]  # RFC 6266 filename*
