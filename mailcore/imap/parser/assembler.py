@@ -133,7 +133,7 @@ class CommandAssembler:
                 elif len(buf) - pos >= self.max_line:
                     # Without its LF the line is already over the limit: stop buffering.
                     if not self._dropping:
-                        self._line_too_long(bytes(buf[pos : pos + 64]), events)
+                        self._line_too_long(bytes(buf[pos : pos + self.max_line]), events)
                     self._skipping_line = True
                     self._tail = bytes(buf[max(pos, len(buf) - _TAIL) :])
                     pos = len(buf)
@@ -146,7 +146,7 @@ class CommandAssembler:
             elif self._dropping:
                 self._end_of_dropped_line(line, events)
             elif len(line) > self.max_line or len(self._command) + len(line) > self.max_command:
-                self._line_too_long(line[:64], events)
+                self._line_too_long(line, events)
                 self._end_of_dropped_line(line[-_TAIL:], events)
             else:
                 self._line(line, events)
@@ -162,7 +162,7 @@ class CommandAssembler:
             self._command = bytearray()
             return
         if request.size > self.max_literal or len(self._command) + request.size > self.max_command:
-            tag = tag_of(bytes(self._command[:64]))
+            tag = self._tag(self._command)
             self._command = bytearray()
             self._discarded = 0
             if request.nonsynchronizing:
@@ -174,8 +174,15 @@ class CommandAssembler:
             events.append(request)
         self._literal_left = request.size
 
+    def _tag(self, start: bytes | bytearray) -> str | None:
+        """The tag of the command starting with `start`, if it is followed by SP within
+        the first max_line octets: the same answer however the stream was chunked."""
+        head = bytes(start[: self.max_line])
+        tag = tag_of(head)
+        return tag if tag is not None and head[len(tag) : len(tag) + 1] == b" " else None
+
     def _line_too_long(self, start: bytes, events: list[Event]) -> None:
-        events.append(LineTooLong(tag_of(bytes(self._command[:64]) or start)))
+        events.append(LineTooLong(self._tag(self._command or start)))
         self._command = bytearray()
         self._dropping = True
         self._discarded = 0
