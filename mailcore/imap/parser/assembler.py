@@ -95,17 +95,23 @@ class CommandAssembler:
         self._tail = b""  # the last octets of the line being skipped
         self._discarded = 0  # literal octets dropped for the current command
 
-    @property
     def buffered(self) -> int:
-        """Octets received but not yet part of an event (STARTTLS must find none)."""
-        return len(self._buf)
+        """Octets received but not yet part of an event: a partial line or a command
+        still waiting for its literal or its last line. After STARTTLS there must be
+        none (RFC 3501 6.2.1: nothing sent in plaintext may count as sent over TLS)."""
+        return len(self._buf) + len(self._command)
 
     def reset(self) -> int:
-        """Drop buffered input (after STARTTLS: octets sent before the handshake must
-        not be read as commands after it). Returns how many were dropped."""
-        dropped = len(self._buf)
+        """Forget everything received so far, as if the connection had just opened
+        (closed stays closed). Returns how many octets were dropped."""
+        dropped = self.buffered()
         self._buf.clear()
         self._scan = 0
+        self._command = bytearray()
+        self._literal_left = 0
+        self._dropping = self._skipping_line = False
+        self._tail = b""
+        self._discarded = 0
         return dropped
 
     def feed(self, chunk: bytes) -> list[Event]:
