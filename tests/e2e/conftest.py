@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_helpers import off_loop
 from support.listeners import free_port, running
 
 CHROMIUM = "/usr/bin/chromium"
@@ -93,27 +94,6 @@ def page(browser, web_server, transactional_db):
     context.close()
 
 
-def off_loop(fn, *args, **kwargs):
-    """Run a store call on a thread of its own and return its result.
-
-    Playwright's sync API keeps an event loop in the test thread, and the store publishes
-    its change events with async_to_sync, which refuses to run beside a loop; a worker
-    thread is also what the real writers (SMTP, IMAP, the web app) are.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
-    def call():
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(call).result(30)
-
-
 @pytest.fixture
 def accounts(transactional_db):
     from mailcore.store import create_account
@@ -124,19 +104,3 @@ def accounts(transactional_db):
         )
         for name in ("alice", "bob")
     }
-
-
-def sign_in(page, name: str = "alice") -> None:
-    page.goto("/")
-    page.get_by_label("Email address").fill(f"{name}@example.test")
-    page.get_by_label("Password").fill(f"{name}-pw")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="New message").wait_for()
-
-
-def deliver(raw: bytes, to: str = "alice@example.test") -> None:
-    """Mail arriving from outside, through the queue like SMTP delivery."""
-    from mailcore.delivery import deliver as queue_deliver
-
-    report = off_loop(queue_deliver, raw, "sender@remote.test", [to])
-    assert report.delivered == [to], report

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import deliver, sign_in
+from browser_helpers import deliver, sign_in
 from playwright.sync_api import expect
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import deliver, off_loop, sign_in
+from browser_helpers import deliver, off_loop, sign_in
 from playwright.sync_api import expect
 
 from mailcore import store

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import deliver, sign_in
+from browser_helpers import deliver, sign_in
 from playwright.sync_api import expect
 from support.listeners import free_port, loopback_config, running
 
