@@ -117,3 +117,51 @@ def test_live_arrival_of_new_mail(page, accounts):
     )
     expect(_row(page, "Fresh off the wire")).not_to_have_class(re.compile("unread"))
     expect(_row(page, "Fresh off the wire")).to_contain_text("⚑")
+
+
+def test_keyboard_conversations_dark_mode_and_phone(page, accounts):
+    first = _message("Trip", "<p>first</p>")
+    deliver(first)
+    reply = first.replace(b"Subject: Trip", b"Subject: RE: Trip").replace(
+        b"Message-ID: <", b"In-Reply-To: " + first.split(b"Message-ID: ")[1].split(b"\r\n")[0]
+        + b"\r\nMessage-ID: <x"
+    )  # fmt: skip
+    deliver(reply)
+    deliver(_message("Other", "<p>other</p>"))
+    sign_in(page)
+    rows = page.locator("#message-list li")
+    expect(rows).to_have_count(3)
+    # Conversations: the two messages of the trip thread collapse into one line.
+    page.get_by_label("Conversations").check()
+    expect(rows).to_have_count(2)
+    expect(page.locator("#message-list .thread-count")).to_have_text("(2)")
+    page.get_by_label("Conversations").uncheck()
+    expect(rows).to_have_count(3)
+    # Keyboard: j opens the next item, Delete moves it to Deleted Items, n composes.
+    page.locator("#message-list").focus()
+    page.keyboard.press("j")
+    expect(page.locator("#r-subject")).to_have_text("Other")
+    page.keyboard.press("Delete")
+    expect(_row(page, "Other")).to_have_count(0)
+    page.keyboard.press("n")
+    expect(page.get_by_role("dialog", name="Compose")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Compose")).to_be_hidden()
+    # Dark mode: the system's preference, and a toggle that overrides it.
+    page.emulate_media(color_scheme="dark")
+    background = "getComputedStyle(document.body).backgroundColor"
+    assert page.evaluate(background) == "rgb(31, 31, 31)"
+    page.get_by_role("button", name="Dark mode").click()
+    assert page.evaluate(background) == "rgb(255, 255, 255)"
+    # Phone: one pane at a time, with a way back.
+    page.set_viewport_size({"width": 390, "height": 800})
+    expect(page.locator("#reading-pane")).to_be_visible()
+    page.locator("#reading-pane").get_by_role("button", name="Back").click()
+    expect(page.locator("#list-pane")).to_be_visible()
+    expect(page.locator("#folders-pane")).to_be_hidden()
+    expect(page.locator("#reading-pane")).to_be_hidden()
+    _row(page, "Trip").first.click()
+    expect(page.locator("#reading-pane")).to_be_visible()
+    expect(page.locator("#list-pane")).to_be_hidden()
+    page.locator("#reading-pane").get_by_role("button", name="Back").click()
+    expect(page.locator("#list-pane")).to_be_visible()
