@@ -165,3 +165,21 @@ def test_keyboard_conversations_dark_mode_and_phone(page, accounts):
     expect(page.locator("#list-pane")).to_be_hidden()
     page.locator("#reading-pane").get_by_role("button", name="Back").click()
     expect(page.locator("#list-pane")).to_be_visible()
+
+
+def test_the_list_pages_in_as_it_scrolls(page, accounts):
+    alice = accounts["alice"]
+    inbox = store.find_folder(alice, store.INBOX)
+
+    def fill():
+        for n in range(60):
+            store.append(alice, inbox, f"Subject: Item {n:02d}\r\n\r\nbody\r\n".encode())
+
+    off_loop(fill)
+    sign_in(page)
+    rows = page.locator("#message-list li")
+    expect(rows).to_have_count(50)
+    expect(page.locator("#list-count")).to_have_text("60")
+    page.locator("#list-pane").evaluate("pane => pane.scrollTo(0, pane.scrollHeight)")
+    expect(rows).to_have_count(60)
+    expect(rows.last).to_contain_text("Item 00")

@@ -41,8 +41,17 @@ def test_folders_list_and_paging(web, alice, message):
     assert first["total"] == 7 and [r["subject"] for r in first["rows"]][:2] == ["n6", "n5"]
     rest = web.get(f"/api/folders/{inbox['id']}/messages?limit=5&offset=5").json()
     assert [r["subject"] for r in rest["rows"]] == ["n1", "n0"]
+    after = first["rows"][-1]["cursor"]
+    keyset = web.get(f"/api/folders/{inbox['id']}/messages", {"limit": 5, "after": after}).json()
+    assert keyset["rows"] == rest["rows"]
     by_subject = web.get(f"/api/folders/{inbox['id']}/messages?sort=subject&dir=asc").json()
     assert by_subject["rows"][0]["subject"] == "n0"
+    url = f"/api/folders/{inbox['id']}/messages"
+    url_args = {"sort": "subject", "dir": "asc", "limit": 3}
+    second = web.get(url, {**url_args, "after": by_subject["rows"][2]["cursor"]}).json()
+    assert [r["subject"] for r in second["rows"]] == ["n3", "n4", "n5"]
+    garbage = web.get(url, {**url_args, "after": "garbage|x"}).json()
+    assert garbage["rows"] == by_subject["rows"][:3]
 
 
 def test_other_accounts_items_do_not_exist(web, bob, message):

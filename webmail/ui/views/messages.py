@@ -33,6 +33,7 @@ def row_json(row: ListRow, folder_names: dict[int, str] | None = None) -> dict:
         "forwarded": "$Forwarded" in row.keywords,
         "attachment": row.has_attachments,
         "thread": row.thread_id,
+        "cursor": row.cursor,
     }
     if folder_names is not None:
         out["folderName"] = folder_names.get(row.folder_id, "")
@@ -41,7 +42,8 @@ def row_json(row: ListRow, folder_names: dict[int, str] | None = None) -> dict:
 
 @api()
 def message_list(request: HttpRequest, account: Account, folder_id: int) -> JsonResponse:
-    """?sort=date|from|subject|size&dir=asc|desc&offset=&limit=&unread=1"""
+    """?sort=date|from|subject|size&dir=asc|desc&limit=&unread=1, and after=<cursor of
+    the last row shown> for the next page (or offset=)."""
     q = request.GET
     result = listing.page(
         account,
@@ -51,6 +53,7 @@ def message_list(request: HttpRequest, account: Account, folder_id: int) -> Json
         offset=int_param(q.get("offset"), 0),
         limit=int_param(q.get("limit"), PAGE),
         unread_only=q.get("unread") == "1",
+        after=q.get("after"),
     )
     return JsonResponse(
         {

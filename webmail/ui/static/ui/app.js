@@ -194,9 +194,10 @@ class App {
 
   // ------------------------------------------------------------------ list
 
-  listUrl(offset) {
+  listUrl(limit, after) {
     const unread = document.getElementById("unread-only").checked ? "&unread=1" : "";
-    return `/api/folders/${this.folderId}/messages?sort=${this.sort}&dir=${this.dir}&offset=${offset}&limit=${PAGE}${unread}`;
+    const from = after ? `&after=${encodeURIComponent(after)}` : "";
+    return `/api/folders/${this.folderId}/messages?sort=${this.sort}&dir=${this.dir}&limit=${limit}${unread}${from}`;
   }
 
   async refreshList() {
@@ -210,7 +211,7 @@ class App {
       } else {
         // Keep as many rows as were shown, so a live refresh does not shrink the list.
         const limit = Math.max(PAGE, Math.min(200, this.rows.length));
-        data = await getJSON(this.listUrl(0).replace(`limit=${PAGE}`, `limit=${limit}`));
+        data = await getJSON(this.listUrl(limit));
       }
       if (this.listKey !== wanted) return;
       this.rows = data.rows;
@@ -225,7 +226,8 @@ class App {
     if (this.search || this.rows.length >= this.total || this.loading) return;
     this.loading = true;
     try {
-      const data = await getJSON(this.listUrl(this.rows.length));
+      // Keyset paging: the next page starts after the last row shown (cheap at any depth).
+      const data = await getJSON(this.listUrl(PAGE, this.rows[this.rows.length - 1].cursor));
       const known = new Set(this.rows.map((r) => r.id));
       this.rows.push(...data.rows.filter((r) => !known.has(r.id)));
       this.total = data.total;
