@@ -32,7 +32,9 @@ from mailcore.imap.parser.lexer import tag_of
 # Not preceded by "~": literal8 (RFC 3516) is not offered, so "~{n}" is plain text that
 # parse rejects.
 _ANNOUNCEMENT = re.compile(rb"\{([0-9]+)(\+?)\}\r?\n")
-_QUOTE_OR_BACKSLASH = re.compile(rb'["\\]')
+# A whole quoted string: inside, "\\" escapes the next octet. One octet per step, so a
+# missing closing quote fails in linear time.
+_QUOTED_SPAN = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 # The tail of a skipped (too long) line that is kept to see whether it announced a literal.
 _TAIL = 32
 # Sizes beyond any limit collapse to this (int() of a huge digit string is slow).
@@ -57,17 +59,15 @@ def literal_request(line: bytes) -> LiteralRequest | None:
 def _inside_quotes(line: bytes, end: int) -> bool:
     """Whether position `end` of `line` is inside a quoted string: outside quotes a '"'
     opens one; inside, '\\' escapes the next octet and '"' closes it."""
-    quoted = False
     pos = 0
     while True:
-        m = _QUOTE_OR_BACKSLASH.search(line, pos, end)
+        opening = line.find(b'"', pos, end)
+        if opening < 0:
+            return False
+        m = _QUOTED_SPAN.match(line, opening, end)
         if m is None:
-            return quoted
-        if m.group() == b'"':
-            quoted = not quoted
-            pos = m.end()
-        else:
-            pos = m.end() + 1 if quoted else m.end()
+            return True
+        pos = m.end()
 
 
 class CommandAssembler:
