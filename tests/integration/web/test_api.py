@@ -239,3 +239,14 @@ def test_binhex_attachment_downloads_as_the_mac_file(web, alice):
     from urllib.parse import quote
 
     assert quote(mac.name) in response["Content-Disposition"]  # RFC 6266 filename*
+
+
+def test_source_and_print_views(web, alice, message):
+    (appended,) = _put(alice, message, subject="Printable")
+    data = web.get(f"/api/messages/{appended.item_id}").json()
+    source = web.get(data["sourceUrl"])
+    assert source.content == store.read_raw(alice, appended.item_id)
+    assert source["Content-Type"].startswith("text/plain")
+    printed = web.get(data["printUrl"]).content.decode()
+    assert "<h1>Printable</h1>" in printed and f'src="{data["bodyUrl"]}"' in printed
+    assert 'sandbox="allow-same-origin' in printed
