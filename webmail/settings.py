@@ -191,6 +191,8 @@ MAIL_LISTENERS = [
     "mailcore.smtp.server.smtps",
     "mailcore.pop3.server.pop3",
     "mailcore.pop3.server.pop3s",
+    "mailcore.imap.server.imap",
+    "mailcore.imap.server.imaps",
 ]
 
 # Mail store limits.

@@ -5,7 +5,13 @@ door. Another account's folders and items behave exactly as if they did not exis
 """
 
 from . import criteria, recent
-from .accounts import DEFAULT_FOLDERS, InvalidAddress, create_account, normalise_address
+from .accounts import (
+    DEFAULT_FOLDERS,
+    InvalidAddress,
+    create_account,
+    normalise_address,
+    quota_limit,
+)
 from .blobs import collect_garbage, read_blob
 from .changes import (
     ChangeRecord,
@@ -105,6 +111,7 @@ __all__ = [
     "move_folder",
     "normalise_address",
     "prepare",
+    "quota_limit",
     "quota_usage",
     "read_blob",
     "read_raw",

@@ -87,3 +87,8 @@ def create_account(
 
 def account_for_user(user) -> Account | None:
     return Account.objects.filter(user=user, enabled=True).first()
+
+
+def quota_limit(account: Account) -> int:
+    """The account's storage limit in octets as it is now (0: unlimited)."""
+    return Account.objects.filter(pk=account.pk).values_list("quota_bytes", flat=True).first() or 0

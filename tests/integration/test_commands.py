@@ -148,10 +148,12 @@ def test_runmail_runs_listeners_only_and_stops_on_sigterm(tmp_path):
     try:
         assert any(f"127.0.0.1:{smtp_port}" in line for line in lines), lines
         assert not any("http://" in line for line in lines), lines
-        for name in ("submission", "smtps", "pop3", "pop3s"):
+        for name in ("submission", "smtps", "pop3", "pop3s", "imap", "imaps"):
             assert any(line.startswith(name) for line in lines), lines
         with socket.create_connection(("127.0.0.1", int(env["MAIL_POP3_PORT"])), 10) as sock:
             assert sock.recv(100).startswith(b"+OK")
+        with socket.create_connection(("127.0.0.1", int(env["MAIL_IMAP_PORT"])), 10) as sock:
+            assert sock.recv(100).startswith(b"* OK [CAPABILITY IMAP4rev1")
         with socket.create_connection(("127.0.0.1", smtp_port), timeout=10) as sock:
             assert sock.recv(100).startswith(b"220 ")
         proc.send_signal(signal.SIGTERM)

@@ -57,3 +57,17 @@ def client_tls() -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def read_until(sock, marker: bytes, timeout: float = 10.0) -> bytes:
+    """Bytes from a socket up to and including the line that contains `marker`."""
+    sock.settimeout(timeout)
+    data = b""
+    while True:
+        index = data.find(marker)
+        if index >= 0 and data.find(b"\r\n", index) >= 0:
+            return data[: data.find(b"\r\n", index) + 2]
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk

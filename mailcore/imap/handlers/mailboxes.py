@@ -1,0 +1,294 @@
+"""Mailbox commands (RFC 3501 6.3): SELECT/EXAMINE, CREATE, DELETE, RENAME, SUBSCRIBE,
+UNSUBSCRIBE, LIST (with RFC 5258/6154 options), LSUB, NAMESPACE, STATUS; and RFC 9208
+QUOTA. Only mail folders are IMAP mailboxes; calendars and contacts stay out of sight."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from mailcore import store
+from mailcore.models import Account, Folder, FolderKind, SpecialUse
+
+from .. import commands as c
+from ..mutf7 import decode as mutf7_decode
+from ..patterns import compile as compile_pattern
+from ..patterns import parents
+from ..responses import (
+    ALREADYEXISTS,
+    CANNOT,
+    NONEXISTENT,
+    NOPERM,
+    READ_ONLY,
+    READ_WRITE,
+    Bad,
+    No,
+    Reply,
+    status_line,
+    untagged,
+)
+from ..selected import SelectedMailbox
+from ..session import Session, State
+from ..wire import mailbox_name
+
+SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
+DELIMITER = store.DELIMITER
+
+
+# --- names --------------------------------------------------------------------------
+
+
+def path_of(session: Session, name: str) -> str:
+    """The store path for a mailbox name as the client sent it (modified UTF-7)."""
+    if "UTF8=ACCEPT" in session.enabled:
+        return name
+    try:
+        return mutf7_decode(name)
+    except ValueError:
+        raise Bad("mailbox name is not valid modified UTF-7") from None
+
+
+def wire_name(session: Session, path: str) -> bytes:
+    return mailbox_name(path, "UTF8=ACCEPT" in session.enabled)
+
+
+def mail_folder(account: Account, path: str, missing_code: str = NONEXISTENT) -> Folder:
+    try:
+        folder = store.find_folder(account, path)
+    except store.InvalidName:
+        raise No("no such mailbox", missing_code) from None
+    except store.NotFound:
+        raise No("no such mailbox", missing_code) from None
+    if folder.kind != FolderKind.MAIL:
+        raise No("no such mailbox", missing_code)
+    return folder
+
+
+@contextlib.contextmanager
+def refusals() -> Iterator[None]:
+    """Turn a store refusal into the NO it becomes (RFC 5530 response codes)."""
+    try:
+        yield
+    except store.StoreError as exc:
+        raise store_failure(exc) from None
+
+
+def store_failure(exc: store.StoreError) -> No:
+    codes = {
+        store.NotFound: NONEXISTENT,
+        store.AlreadyExists: ALREADYEXISTS,
+        store.NotPermitted: CANNOT,
+        store.HasChildren: "INUSE",
+        store.InvalidName: CANNOT,
+        store.QuotaExceeded: "OVERQUOTA",
+        store.TooLarge: "TOOBIG",
+        store.InvalidFlag: CANNOT,
+    }
+    return No(str(exc) or "refused", codes.get(type(exc), CANNOT))
+
+
+# --- SELECT / EXAMINE -------------------------------------------------------------------
+
+
+def select(session: Session, cmd: c.Select) -> Reply:
+    account = session.require_account()
+    # RFC 3501 6.3.1: a SELECT, even a failed one, first deselects the current mailbox.
+    session.selected, session.state = None, State.AUTHENTICATED
+    folder = mail_folder(account, path_of(session, cmd.mailbox))
+    if cmd.condstore:
+        session.enable_condstore()
+    view = SelectedMailbox(
+        account, folder, readonly=cmd.readonly, condstore="CONDSTORE" in session.enabled
+    )
+    permanent = "" if cmd.readonly else f"{SYSTEM_FLAGS} \\*"
+    lines = [
+        untagged(f"FLAGS ({SYSTEM_FLAGS})"),
+        untagged(f"OK [PERMANENTFLAGS ({permanent})] Limited"),
+        untagged(b"%d EXISTS" % view.exists),
+        untagged(b"%d RECENT" % len(view.recent)),
+    ]
+    unseen = store.first_unseen_uid(account, folder)
+    if unseen is not None and view.msn(unseen):
+        lines.append(untagged(b"OK [UNSEEN %d] First unseen" % view.msn(unseen)))
+    lines += [
+        untagged(b"OK [UIDVALIDITY %d] UIDs valid" % view.uidvalidity),
+        untagged(b"OK [UIDNEXT %d] Predicted next UID" % view.uidnext),
+        # RFC 7162 3.1.2.1: a CONDSTORE server reports HIGHESTMODSEQ on every SELECT.
+        untagged(b"OK [HIGHESTMODSEQ %d] Highest" % view.modseq),
+    ]
+    session.selected, session.state = view, State.SELECTED
+    verb = "EXAMINE" if cmd.readonly else "SELECT"
+    return session.ok(
+        cmd.tag, f"{verb} completed", READ_ONLY if cmd.readonly else READ_WRITE, lines
+    )
+
+
+# --- CREATE / DELETE / RENAME / SUBSCRIBE ------------------------------------------------
+
+SPECIAL_USES = {
+    value.lower(): value for value in SpecialUse.values if value and value != SpecialUse.INBOX
+}
+
+
+def create(session: Session, cmd: c.Create) -> Reply:
+    account = session.require_account()
+    # RFC 3501 6.3.3: a trailing delimiter says the name will hold children; we create
+    # the folder either way.
+    path = path_of(session, cmd.mailbox).rstrip(DELIMITER)
+    special = ""
+    for use in cmd.special_use:
+        if use.lower() not in SPECIAL_USES or special:
+            raise No(f"cannot create a mailbox with {use}", "USEATTR")
+        special = SPECIAL_USES[use.lower()]
+    with refusals():
+        store.create_folder(account, path, FolderKind.MAIL, special)
+    return session.ok(cmd.tag, "CREATE completed")
+
+
+def delete(session: Session, cmd: c.Delete) -> Reply:
+    account = session.require_account()
+    folder = mail_folder(account, path_of(session, cmd.mailbox))
+    with refusals():
+        store.delete_folder(account, folder)
+    return session.ok(cmd.tag, "DELETE completed")
+
+
+def rename(session: Session, cmd: c.Rename) -> Reply:
+    account = session.require_account()
+    folder = mail_folder(account, path_of(session, cmd.old))
+    with refusals():
+        store.rename_folder(account, folder, path_of(session, cmd.new).rstrip(DELIMITER))
+    return session.ok(cmd.tag, "RENAME completed")
+
+
+def subscribe(session: Session, cmd: c.Subscribe) -> Reply:
+    return _subscription(session, cmd.tag, cmd.mailbox, True)
+
+
+def unsubscribe(session: Session, cmd: c.Unsubscribe) -> Reply:
+    return _subscription(session, cmd.tag, cmd.mailbox, False)
+
+
+def _subscription(session: Session, tag: str, name: str, on: bool) -> Reply:
+    account = session.require_account()
+    folder = mail_folder(account, path_of(session, name))
+    store.set_subscribed(account, folder, on)
+    return session.ok(tag, ("SUBSCRIBE" if on else "UNSUBSCRIBE") + " completed")
+
+
+# --- LIST / LSUB / NAMESPACE ------------------------------------------------------------
+
+
+def _attributes(folder: Folder, parents: set[str], subscribed: bool) -> list[str]:
+    attrs = ["\\HasChildren" if folder.path in parents else "\\HasNoChildren"]
+    if folder.special_use and folder.special_use != SpecialUse.INBOX:
+        attrs.append(folder.special_use)
+    if subscribed and folder.subscribed:
+        attrs.append("\\Subscribed")
+    return attrs
+
+
+def list_(session: Session, cmd: c.List) -> Reply:
+    account = session.require_account()
+    if not cmd.extended and cmd.patterns == ("",):
+        # RFC 3501 6.3.8: an empty name asks for the delimiter and the root.
+        line = untagged(b'LIST (\\Noselect) "/" ""')
+        return session.ok(cmd.tag, "LIST completed", lines=[line])
+    folders = store.list_folders(account, FolderKind.MAIL)
+    with_children = parents(f.path for f in folders)
+    matchers = [
+        compile_pattern(path_of(session, cmd.reference), path_of(session, p)) for p in cmd.patterns
+    ]
+    show_subscribed = "SUBSCRIBED" in cmd.selection or "SUBSCRIBED" in cmd.returns
+    lines = []
+    for folder in folders:
+        if not any(m(folder.path) for m in matchers):
+            continue
+        if "SUBSCRIBED" in cmd.selection and not folder.subscribed:
+            continue
+        if "SPECIAL-USE" in cmd.selection and folder.special_use in ("", SpecialUse.INBOX):
+            continue
+        attrs = " ".join(_attributes(folder, with_children, show_subscribed))
+        lines.append(untagged(f'LIST ({attrs}) "/" '.encode() + wire_name(session, folder.path)))
+    return session.ok(cmd.tag, "LIST completed", lines=lines)
+
+
+def lsub(session: Session, cmd: c.Lsub) -> Reply:
+    account = session.require_account()
+    folders = store.list_folders(account, FolderKind.MAIL)
+    with_children = parents(f.path for f in folders)
+    matcher = compile_pattern(path_of(session, cmd.reference), path_of(session, cmd.pattern))
+    lines = []
+    for folder in folders:
+        if folder.subscribed and matcher(folder.path):
+            attrs = " ".join(_attributes(folder, with_children, False))
+            lines.append(
+                untagged(f'LSUB ({attrs}) "/" '.encode() + wire_name(session, folder.path))
+            )
+    return session.ok(cmd.tag, "LSUB completed", lines=lines)
+
+
+def namespace(session: Session, cmd: c.Namespace) -> Reply:
+    # RFC 2342: one personal namespace with no prefix; no other users', no shared.
+    line = untagged('NAMESPACE (("" "/")) NIL NIL')
+    return session.ok(cmd.tag, "NAMESPACE completed", lines=[line])
+
+
+# --- STATUS ------------------------------------------------------------------------------
+
+
+def status(session: Session, cmd: c.Status) -> Reply:
+    account = session.require_account()
+    folder = mail_folder(account, path_of(session, cmd.mailbox))
+    st = store.folder_status(account, folder)
+    values = {
+        "MESSAGES": st.exists,
+        "UIDNEXT": st.uidnext,
+        "UIDVALIDITY": st.uidvalidity,
+        "UNSEEN": st.unseen,
+        "HIGHESTMODSEQ": st.highestmodseq,
+        "SIZE": st.size,
+    }
+    parts = []
+    for item in cmd.items:
+        if item == "RECENT":
+            parts.append(f"RECENT {store.recent.recent_count(account, folder)}")
+        else:
+            parts.append(f"{item} {values[item]}")
+        if item == "HIGHESTMODSEQ":
+            session.enable_condstore()
+    line = untagged(b"STATUS " + wire_name(session, folder.path) + f" ({' '.join(parts)})".encode())
+    return session.ok(cmd.tag, "STATUS completed", lines=[line])
+
+
+# --- QUOTA (RFC 9208) -------------------------------------------------------------------
+
+QUOTA_ROOT = '""'
+
+
+def _quota_line(account: Account) -> bytes:
+    limit = store.quota_limit(account)
+    if not limit:
+        return untagged(f"QUOTA {QUOTA_ROOT} ()")
+    used = store.quota_usage(account)
+    # STORAGE is counted in units of 1024 octets (RFC 9208 5.1).
+    return untagged(f"QUOTA {QUOTA_ROOT} (STORAGE {(used + 1023) // 1024} {limit // 1024})")
+
+
+def getquotaroot(session: Session, cmd: c.GetQuotaRoot) -> Reply:
+    account = session.require_account()
+    folder = mail_folder(account, path_of(session, cmd.mailbox))
+    root = untagged(b"QUOTAROOT " + wire_name(session, folder.path) + b" " + QUOTA_ROOT.encode())
+    return session.ok(cmd.tag, "GETQUOTAROOT completed", lines=[root, _quota_line(account)])
+
+
+def getquota(session: Session, cmd: c.GetQuota) -> Reply:
+    account = session.require_account()
+    if cmd.root != "":
+        raise No("no such quota root", NONEXISTENT)
+    return session.ok(cmd.tag, "GETQUOTA completed", lines=[_quota_line(account)])
+
+
+def setquota(session: Session, cmd: c.SetQuota) -> Reply:
+    # Limits are the administrator's to set (Django admin), not the user's.
+    return Reply([status_line(cmd.tag, b"NO", "quotas are set by the administrator", NOPERM)])
