@@ -94,6 +94,8 @@ class IMAPListener:
                 writer.write(untagged("BYE server shutting down"))
         except Exception:
             log.exception("IMAP connection failed")
+            with contextlib.suppress(Exception):
+                writer.write(untagged("BYE [SERVERBUG] internal error, closing"))
         finally:
             self.connections.discard(task)
             writer.close()
