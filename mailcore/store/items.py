@@ -13,8 +13,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from ..mime import MessageSummary, summarize
-from ..models import Account, Change, Folder, Item, ItemText
-from .blobs import blob_row, read_blob, write_bytes
+from ..models import Account, Blob, Change, Folder, Item, ItemText
+from .blobs import read_blob, write_bytes
 from .errors import NotFound, QuotaExceeded, TooLarge
 from .events import publish_on_commit
 from .flags import SYSTEM_FLAGS, FlagSet, flag_names
@@ -60,12 +60,15 @@ class Copied:
     pairs: list[tuple[int, int]] = field(default_factory=list)
 
 
-def prepare(raw: bytes) -> PreparedMessage:
-    """Check the size, summarise, and write the bytes durably (outside any transaction)."""
+def prepare(raw: bytes, *, stored_as: str = "") -> PreparedMessage:
+    """Check the size, summarise, and write the bytes durably (outside any transaction).
+
+    `stored_as` is the digest under which exactly these bytes are already durable
+    (`write_bytes` returned it): they are then neither hashed nor written again."""
     if len(raw) > settings.MAIL_MAX_MESSAGE_SIZE:
         raise TooLarge(f"message larger than {settings.MAIL_MAX_MESSAGE_SIZE} bytes")
     summary = summarize(raw)
-    return PreparedMessage(raw, write_bytes(raw), summary)
+    return PreparedMessage(raw, stored_as or write_bytes(raw), summary)
 
 
 def quota_usage(account: Account) -> int:
@@ -82,7 +85,10 @@ def _check_quota(account: Account, needed: int) -> None:
             raise QuotaExceeded(usage, limit, needed)
 
 
-def _thread_id(account: Account, summary: MessageSummary) -> str:
+def _thread_id(account: Account, summary: MessageSummary, earlier: dict[str, str]) -> str:
+    """The thread of a parent named in References/In-Reply-To (stored, or appended
+    earlier in the same batch: `earlier` maps their Message-IDs to threads), else one
+    rooted at the first reference or at this message. No query without references."""
     refs = [*summary.references, *summary.in_reply_to]
     if refs:
         parent = (
@@ -90,7 +96,7 @@ def _thread_id(account: Account, summary: MessageSummary) -> str:
             .exclude(thread_id="")
             .values_list("thread_id", flat=True)
             .first()
-        )
+        ) or next((earlier[r] for r in reversed(refs) if earlier.get(r)), "")
         if parent:
             return parent
     root = refs[0] if refs else (summary.message_id or "")
@@ -101,6 +107,15 @@ def _thread_id(account: Account, summary: MessageSummary) -> str:
 
 def _addresses(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} <{addr}>" if name else addr for name, addr in pairs)
+
+
+@dataclass(frozen=True)
+class _NewItem:
+    prepared: PreparedMessage
+    flag_set: FlagSet
+    internal_date: datetime | None
+    item_class: str
+    groupware: GroupwareFields
 
 
 def append(
@@ -116,45 +131,97 @@ def append(
     """Store one item in a folder. Every way anything enters a mailbox ends here:
     SMTP delivery, IMAP APPEND, the web UI's drafts and sent copies, EWS, DAV PUT."""
     prepared = message if isinstance(message, PreparedMessage) else prepare(message)
-    flag_set = FlagSet.parse(flags)
+    new = _NewItem(
+        prepared, FlagSet.parse(flags), internal_date, item_class, groupware or GroupwareFields()
+    )
     with transaction.atomic():
-        return _append_locked(
-            account,
-            folder,
-            prepared,
-            flag_set,
-            internal_date,
-            item_class,
-            groupware or GroupwareFields(),
-        )
+        return _append_locked(account, folder, [new])[0]
 
 
-def _append_locked(
-    account: Account,
-    folder: Folder,
-    prepared: PreparedMessage,
-    flag_set: FlagSet,
-    internal_date: datetime | None,
-    item_class: str,
-    groupware: GroupwareFields,
-) -> Appended:
+def append_many(
+    account: Account, folder: Folder, messages: list[PreparedMessage]
+) -> list[Appended]:
+    """Store several messages in a folder in one transaction: exactly what `append` of
+    each in turn would store (ascending UIDs and MODSEQs in list order, a change row and
+    an event per item, the counters), with one folder lock, one quota check and one
+    insert per table. All or nothing: if the quota cannot take them all, QuotaExceeded
+    and nothing is stored (the caller may then append them one by one)."""
+    entries = [
+        _NewItem(m, FlagSet.parse(()), None, "IPM.Note", GroupwareFields()) for m in messages
+    ]
+    if not entries:
+        return []
+    with transaction.atomic():
+        return _append_locked(account, folder, entries)
+
+
+def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) -> list[Appended]:
     locked = lock_folder(account, folder)
-    _check_quota(account, prepared.size)
-    blob = blob_row(prepared.digest, prepared.size)
-    summary = prepared.summary
-    uid, modseq = locked.uidnext, locked.highestmodseq + 1
-    item = Item.objects.create(
-        folder=locked,
+    total = sum(e.prepared.size for e in entries)
+    _check_quota(account, total)
+    # The rows pointing at these bytes commit in this transaction; make sure each has
+    # its Blob row (written by `prepare`, or already there from the queue).
+    sizes = {e.prepared.digest: e.prepared.size for e in entries}
+    Blob.objects.bulk_create(
+        [Blob(sha256=digest, size=size) for digest, size in sizes.items()], ignore_conflicts=True
+    )
+    now = timezone.now()
+    threads: dict[str, str] = {}
+    rows: list[Item] = []
+    for n, entry in enumerate(entries):
+        summary = entry.prepared.summary
+        item = _new_item(locked, entry, locked.uidnext + n, locked.highestmodseq + 1 + n)
+        item.internal_date = entry.internal_date or now
+        item.thread_id = _thread_id(account, summary, threads)
+        if summary.message_id and item.thread_id:
+            threads[summary.message_id] = item.thread_id
+        rows.append(item)
+    Item.objects.bulk_create(rows)
+    ItemText.objects.bulk_create(
+        [_item_text(item, entry.prepared) for item, entry in zip(rows, entries, strict=True)]
+    )
+    Change.objects.bulk_create(
+        [
+            Change(
+                folder=locked,
+                modseq=item.modseq,
+                uid=item.uid,
+                action="added",
+                flags=" ".join(flag_names(item)),
+            )
+            for item in rows
+        ]
+    )
+    last = rows[-1]
+    Folder.objects.filter(pk=locked.pk).update(
+        uidnext=last.uid + 1,
+        highestmodseq=last.modseq,
+        exists_count=locked.exists_count + len(rows),
+        unseen_count=locked.unseen_count + sum(1 for item in rows if not item.seen),
+        size_total=locked.size_total + total,
+    )
+    # One event per call, as `copy` does: listeners read the change log from their own
+    # MODSEQ on, so one wake-up serves any number of new items.
+    event = {"scope": "folder", "folder": locked.pk, "modseq": last.modseq, "action": "added"}
+    if len(rows) == 1:
+        event["uid"] = last.uid
+    publish_on_commit(account.pk, event)
+    return [Appended(locked.pk, i.pk, i.uid, locked.uidvalidity, i.modseq) for i in rows]
+
+
+def _new_item(folder: Folder, entry: _NewItem, uid: int, modseq: int) -> Item:
+    summary = entry.prepared.summary
+    groupware = entry.groupware
+    return Item(
+        folder=folder,
         uid=uid,
         modseq=modseq,
-        item_class=item_class,
-        keywords=flag_set.keyword_column(),
-        internal_date=internal_date or timezone.now(),
-        size=prepared.size,
-        blob=blob,
+        item_class=entry.item_class,
+        keywords=entry.flag_set.keyword_column(),
+        size=entry.prepared.size,
+        blob_id=entry.prepared.digest,
         summary=_stored_summary(summary),
         message_id=(summary.message_id or "")[:255],
-        thread_id=_thread_id(account, summary),
         subject=summary.subject[:255],
         sender=_addresses(summary.from_[:1])[:255],
         sent_date=summary.date,
@@ -164,9 +231,13 @@ def _append_locked(
         start=groupware.start,
         end=groupware.end,
         recurrence_end=groupware.recurrence_end,
-        **{col: col in flag_set.system for _, col in SYSTEM_FLAGS.values()},
+        **{col: col in entry.flag_set.system for _, col in SYSTEM_FLAGS.values()},
     )
-    ItemText.objects.create(
+
+
+def _item_text(item: Item, prepared: PreparedMessage) -> ItemText:
+    summary = prepared.summary
+    return ItemText(
         item=item,
         from_text=_addresses(summary.from_),
         to_text=_addresses(summary.to),
@@ -175,21 +246,6 @@ def _append_locked(
         headers=_header_text(prepared.raw, summary),
         body=summary.search_text,
     )
-    Change.objects.create(
-        folder=locked, modseq=modseq, uid=uid, action="added", flags=" ".join(flag_names(item))
-    )
-    Folder.objects.filter(pk=locked.pk).update(
-        uidnext=uid + 1,
-        highestmodseq=modseq,
-        exists_count=locked.exists_count + 1,
-        unseen_count=locked.unseen_count + (0 if item.seen else 1),
-        size_total=locked.size_total + prepared.size,
-    )
-    publish_on_commit(
-        account.pk,
-        {"scope": "folder", "folder": locked.pk, "modseq": modseq, "action": "added", "uid": uid},
-    )
-    return Appended(locked.pk, item.pk, uid, locked.uidvalidity, modseq)
 
 
 def _stored_summary(summary: MessageSummary) -> dict:
