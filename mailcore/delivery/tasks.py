@@ -9,8 +9,13 @@ from celery import current_app, shared_task
 from django.conf import settings
 
 from ..seam import release_connection
-from .queue import process_message, requeue_stranded
+from .inbox import deliver_enqueued
+from .queue import Enqueued, process_message, process_messages, requeue_stranded
 from .relay import due_messages, has_remote_due, relay_message
+
+log = logging.getLogger(__name__)
+
+SWEEP_BATCH = 100  # stranded messages delivered per transaction by the sweep
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -32,15 +37,13 @@ def sweep_queue() -> int:
     """Deliver whatever was accepted but not yet delivered (crash, lost task), and start
     relaying every message with remote recipients due for another attempt."""
     local = requeue_stranded()
-    for message_id in local:
-        process_message(message_id)
+    for start in range(0, len(local), SWEEP_BATCH):
+        process_messages(local[start : start + SWEEP_BATCH])
     remote = due_messages()
     for message_id in remote:
         relay_queued.delay(message_id)
     return len(set(local) | set(remote))
 
-
-log = logging.getLogger(__name__)
 
 # Without a broker, tasks run in the calling process. Local delivery is quick and runs
 # inline; relaying waits on DNS and remote servers, so it runs on these threads instead of
@@ -48,17 +51,23 @@ log = logging.getLogger(__name__)
 _relay_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="relay")
 
 
-def start_delivery(message_id: int, *, remote: bool) -> None:
-    """Start work on a just-committed queued message (called on commit by enqueue)."""
+def start_deliveries(batch: list[Enqueued]) -> None:
+    """Start work on just-committed queued messages (called once they have committed).
+
+    Without a broker the local recipients of the whole batch are delivered here, in one
+    go; with one, each message is a task of its own."""
     if current_app.conf.task_always_eager:
         # No broker: do the work here, without Celery's eager-task machinery around it.
-        process_message(message_id)
-        if remote or has_remote_due(message_id):
-            _start_relay(message_id)
-    elif remote:
-        relay_queued.delay(message_id)
-    else:
-        deliver_queued.delay(message_id)
+        reports = deliver_enqueued(batch)
+        for queued, report in zip(batch, reports, strict=True):
+            if queued.remote or report.forwarded:
+                _start_relay(queued.message.pk)
+        return
+    for queued in batch:
+        if queued.remote:
+            relay_queued.delay(queued.message.pk)
+        else:
+            deliver_queued.delay(queued.message.pk)
 
 
 def _in_process() -> bool:

@@ -22,12 +22,13 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from mailcore.auth import check_password, is_blocked, record_failure, record_success
-from mailcore.delivery import Recipient, enqueue, resolve
-from mailcore.models import Account
+from mailcore.delivery import Recipient, resolve, with_return_path
+from mailcore.delivery.ingest import accept
 from mailcore.seam import in_db_thread
 from mailcore.store import quota_usage
 
 from . import codes
+from .protocol import MailEnvelope
 from .submission import complete_headers, owned_addresses, owns, unowned_from
 
 log = logging.getLogger(__name__)
@@ -41,36 +42,24 @@ class Policy:
     submission: bool  # RFC 6409 rules: AUTH required, sender checks, header completion
 
 
-def check_recipient(address: str, authenticated: bool) -> str | None:
-    """None if this recipient may be accepted, else the reply refusing it."""
+def check_recipient(address: str, authenticated: bool) -> tuple[str | None, bool]:
+    """(None if this recipient may be accepted, else the reply refusing it; whether it
+    is delivered here and nowhere else, to accounts only)."""
     resolution = resolve(address)
     if not resolution.local_domain:
-        return None if authenticated else codes.RELAY_DENIED
+        return (None if authenticated else codes.RELAY_DENIED), False
     if resolution.unknown_local:
-        return codes.NO_SUCH_USER
+        return codes.NO_SUCH_USER, False
     if len(resolution.accounts) == 1 and not resolution.external:
         account = resolution.accounts[0]
         if account.quota_bytes and quota_usage(account) >= account.quota_bytes:
-            return codes.MAILBOX_FULL_TEMP
-    return None
+            return codes.MAILBOX_FULL_TEMP, False
+    return None, not resolution.external
 
 
 def _dsn_recipient(envelope: Envelope, address: str) -> Recipient:
     notify, orcpt = getattr(envelope, "dsn_rcpt", {}).get(address, ("", ""))
     return Recipient(address, orcpt=orcpt, notify=notify)
-
-
-def accept(raw: bytes, envelope: Envelope, source: str, account_id: int | None) -> int:
-    account = Account.objects.filter(pk=account_id).first() if account_id else None
-    return enqueue(
-        raw,
-        envelope.mail_from or "",
-        [_dsn_recipient(envelope, r) for r in envelope.rcpt_tos],
-        source=source,
-        account=account,
-        envid=getattr(envelope, "dsn_envid", ""),
-        ret=getattr(envelope, "dsn_ret", ""),
-    ).pk
 
 
 def received_header(session: Session, hostname: str, tag: str, proto: str) -> bytes:
@@ -208,13 +197,17 @@ class MailHandler:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return codes.TOO_MANY_RECIPIENTS
         try:
-            refusal = await in_db_thread(check_recipient)(address, bool(session.authenticated))
+            refusal, final = await in_db_thread(check_recipient)(
+                address, bool(session.authenticated)
+            )
         except Exception:
             log.exception("recipient check failed for %r", address)
             return codes.TEMP_FAILURE
         if refusal:
             return refusal
         envelope.rcpt_tos.append(address)
+        if isinstance(envelope, MailEnvelope):
+            envelope.final_delivery = envelope.final_delivery and final
         return codes.RCPT_OK
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -231,10 +224,21 @@ class MailHandler:
         proto = "ESMTP" if session.extended_smtp else "SMTP"
         proto += "S" if _tls(server) else ""
         proto += "A" if session.authenticated else ""
-        trace = received_header(session, self.hostname, tag, proto)
+        data = received_header(session, self.hostname, tag, proto) + raw
+        mail_from = envelope.mail_from or ""
+        if isinstance(envelope, MailEnvelope) and envelope.final_delivery:
+            # Delivered here and nowhere else: queue the bytes exactly as they will be
+            # stored, so the Inbox copy is the queued blob and is not written twice.
+            data = with_return_path(data, mail_from)
         try:
-            queue_id = await in_db_thread(accept)(
-                trace + raw, envelope, self.policy.name, account_id
+            queue_id = await accept(
+                data,
+                mail_from,
+                [_dsn_recipient(envelope, r) for r in envelope.rcpt_tos],
+                source=self.policy.name,
+                account_id=account_id,
+                envid=getattr(envelope, "dsn_envid", ""),
+                ret=getattr(envelope, "dsn_ret", ""),
             )
         except Exception:
             # Nothing was acknowledged, so nothing is lost: the client retries on 4xx.

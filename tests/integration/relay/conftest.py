@@ -61,3 +61,12 @@ def remote(tmp_path, dns, relay_settings):
 @pytest.fixture
 def alice_tx(transactional_db):
     return store.create_account("alice@example.test", "alice-pw", display_name="Alice")
+
+
+@pytest.fixture(autouse=True)
+def _settled():
+    """No delivery of one test's mail runs on into the next test's database."""
+    yield
+    from mailcore.delivery import ingest
+
+    assert ingest.settle(30), "accepted mail was not delivered in time"

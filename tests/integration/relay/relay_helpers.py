@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mailcore import store
+from mailcore.delivery import ingest
 from mailcore.models import QueuedMessage, QueueRecipient, RecipientState
 
 RAW = (
@@ -21,6 +22,8 @@ RAW = (
 
 
 def inbox(account) -> list[bytes]:
+    """The Inbox's messages, once everything the listener accepted has been delivered."""
+    assert ingest.settle(30), "accepted mail was not delivered in time"
     folder = store.find_folder(account, "INBOX")
     return [store.read_raw(account, i) for i in store.items(account, folder)]
 

@@ -19,3 +19,12 @@ def mta(transactional_db, tmp_path):
 @pytest.fixture
 def alice_tx(transactional_db):
     return store.create_account("alice@example.test", "alice-pw")
+
+
+@pytest.fixture(autouse=True)
+def _settled():
+    """No delivery of one test's mail runs on into the next test's database."""
+    yield
+    from mailcore.delivery import ingest
+
+    assert ingest.settle(30), "accepted mail was not delivered in time"

@@ -6,16 +6,11 @@ import smtplib
 import socket
 
 import pytest
+from smtp_helpers import inbox_raw
 from support.listeners import client_tls
 
 from mailcore import store
 from mailcore.smtp import codes
-
-
-def inbox_raw(account) -> list[bytes]:
-    inbox = store.find_folder(account, "INBOX")
-    return [store.read_raw(account, i) for i in store.items(account, inbox)]
-
 
 RAW = (
     b"From: Remote <someone@remote.test>\r\nTo: alice@example.test\r\n"

@@ -13,20 +13,15 @@ import struct
 import time
 
 import pytest
+from smtp_helpers import inbox_raw
 from support.listeners import client_tls, free_port, running
 
-from mailcore import store
 from mailcore.models import QueuedMessage, QueueRecipient
 from mailcore.smtp import protocol
 from mailcore.smtp.protocol import MailSMTP
 
 ENHANCED = re.compile(rb"^\d{3}[ -]\d\.\d{1,3}\.\d{1,3} ")
 HEADERS = b"From: Remote <someone@remote.test>\r\nTo: alice@example.test\r\nSubject: bin\r\n\r\n"
-
-
-def inbox_raw(account) -> list[bytes]:
-    inbox = store.find_folder(account, "INBOX")
-    return [store.read_raw(account, i) for i in store.items(account, inbox)]
 
 
 class Raw:

@@ -7,6 +7,7 @@ import smtplib
 from email.parser import BytesParser
 
 import pytest
+from smtp_helpers import inbox_raw
 from support.listeners import client_tls, free_port, loopback_config, running
 
 from mailcore import store
@@ -63,11 +64,6 @@ def plain(client: smtplib.SMTP, user: str, password: str) -> None:
     client.auth("PLAIN", client.auth_plain)
 
 
-def inbox(account) -> list[bytes]:
-    folder = store.find_folder(account, "INBOX")
-    return [store.read_raw(account, i) for i in store.items(account, folder)]
-
-
 def test_auth_required_and_only_after_tls(ports, people):
     with smtplib.SMTP("127.0.0.1", ports.submission_port, timeout=10) as client:
         client.ehlo("c")
@@ -91,7 +87,7 @@ def test_submitted_mail_reaches_local_and_queues_remote(ports, people):
             "alice@example.test", ["bob@example.test", "friend@remote.test"], raw
         )
     assert refused == {}
-    [stored] = inbox(bob)
+    [stored] = inbox_raw(bob)
     assert stored.endswith(raw)
     assert b"with ESMTPSA id" in stored
     remote = QueueRecipient.objects.get(address="friend@remote.test")
@@ -105,7 +101,7 @@ def test_missing_date_and_message_id_are_added(ports, people):
     with submit(ports.submission_port) as client:
         client.login("alice@example.test", "alice-pw")
         client.sendmail("alice@example.test", ["bob@example.test"], message(extra=""))
-    parsed = BytesParser().parsebytes(inbox(bob)[0])
+    parsed = BytesParser().parsebytes(inbox_raw(bob)[0])
     assert parsed["Date"] and parsed["Message-ID"].endswith("@mail.example.test>")
 
 
@@ -114,7 +110,7 @@ def test_given_date_and_message_id_are_kept(ports, people):
     with submit(ports.submission_port) as client:
         client.login("alice@example.test", "alice-pw")
         client.sendmail("alice@example.test", ["bob@example.test"], message())
-    parsed = BytesParser().parsebytes(inbox(bob)[0])
+    parsed = BytesParser().parsebytes(inbox_raw(bob)[0])
     assert parsed.get_all("Message-ID") == ["<given@example.test>"]
 
 
@@ -130,7 +126,7 @@ def test_spoofing_is_refused(ports, people):
                 "alice@example.test", ["bob@example.test"], message(sender="ceo@example.test")
             )
         assert exc.value.smtp_code == 550 and b"5.7.1" in exc.value.smtp_error
-    assert inbox(bob) == []
+    assert inbox_raw(bob) == []
 
 
 def test_own_alias_and_subaddress_may_be_used(ports, people):
@@ -145,7 +141,7 @@ def test_own_alias_and_subaddress_may_be_used(ports, people):
             ["bob@example.test"],
             message(sender="alice+news@example.test"),
         )
-    assert len(inbox(bob)) == 2
+    assert len(inbox_raw(bob)) == 2
 
 
 def test_implicit_tls_submission_with_auth_login(ports, people):
@@ -159,7 +155,7 @@ def test_implicit_tls_submission_with_auth_login(ports, people):
         code, _ = client.auth("LOGIN", client.auth_login, initial_response_ok=False)
         assert code == 235
         client.sendmail("alice@example.test", ["bob@example.test"], message())
-    assert len(inbox(bob)) == 1
+    assert len(inbox_raw(bob)) == 1
 
 
 def test_authenticated_user_may_relay_through_the_mta(ports, people):
