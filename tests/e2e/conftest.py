@@ -30,6 +30,11 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_configure(config):
+    # WhiteNoise serves static files with a sync iterator; Django warns on each under ASGI.
+    config.addinivalue_line("filterwarnings", "ignore:StreamingHttpResponse must consume")
+
+
 def pytest_collection_modifyitems(items):
     missing = not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None
     try:
