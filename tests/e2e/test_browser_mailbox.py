@@ -183,3 +183,39 @@ def test_the_list_pages_in_as_it_scrolls(page, accounts):
     page.locator("#list-pane").evaluate("pane => pane.scrollTo(0, pane.scrollHeight)")
     expect(rows).to_have_count(60)
     expect(rows.last).to_contain_text("Item 00")
+
+
+def test_folders_create_rename_move_delete(page, accounts):
+    sign_in(page)
+    answers = []
+    page.on("dialog", lambda d: d.accept(answers.pop(0)) if answers else d.accept())
+    tree = page.locator("#folder-tree")
+
+    def row(name: str):
+        return page.locator(".folder", has=page.locator(".name", has_text=re.compile(f"^{name}$")))
+
+    def folder(name: str):
+        return tree.locator(row(name))
+
+    def children(name: str):
+        return tree.locator("li", has=row(name)).locator("ul")
+
+    answers.append("Projects")
+    page.get_by_role("button", name="New folder").click()
+    expect(folder("Projects")).to_be_visible()
+    answers.append("Clients")
+    page.get_by_role("button", name="New folder").click()
+    expect(folder("Clients")).to_be_visible()
+    folder("Projects").click()
+    answers.append("Work")
+    page.get_by_role("button", name="Rename").click()
+    expect(folder("Work")).to_be_visible()
+    expect(folder("Projects")).to_have_count(0)
+    folder("Work").drag_to(folder("Clients"))
+    alice = accounts["alice"]
+    expect(children("Clients")).to_contain_text("Work")
+    assert store.find_folder(alice, "Clients/Work")
+    folder("Work").click()
+    page.get_by_role("button", name="Delete folder").click()
+    expect(children("Deleted Items")).to_contain_text("Work")
+    assert store.find_folder(alice, "Deleted Items/Work")

@@ -250,3 +250,29 @@ def test_source_and_print_views(web, alice, message):
     printed = web.get(data["printUrl"]).content.decode()
     assert "<h1>Printable</h1>" in printed and f'src="{data["bodyUrl"]}"' in printed
     assert 'sandbox="allow-same-origin' in printed
+
+
+def test_json_posts_need_the_csrf_token(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice.user)
+    refused = _post(client, "/api/folders", {"name": "Nope"})
+    assert refused.status_code == 403
+    client.get("/")  # the page sets the csrftoken cookie the scripts send back
+    token = client.cookies["csrftoken"].value
+    allowed = client.post(
+        "/api/folders",
+        json.dumps({"name": "Yes"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert allowed.status_code == 200
+
+
+def test_an_expired_session_is_signed_out(web, alice, settings):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    assert settings.SESSION_COOKIE_AGE == 8 * 3600
+    Session.objects.update(expire_date=timezone.now())
+    assert web.get("/api/folders").status_code == 401
+    assert b'name="password"' in web.get("/").content
