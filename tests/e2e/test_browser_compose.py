@@ -87,6 +87,15 @@ def test_compose_with_an_attachment_to_a_local_account(page, accounts, imap_read
     _field(page, "Message body").fill("Here is the plan, Bob.")
     page.locator("#attach-input").set_input_files(str(attachment))
     expect(_compose(page).locator("#c-attachments")).to_contain_text("plan ü.txt")
+    # A file dropped on the compose window is attached too.
+    _compose(page).evaluate(
+        """panel => {
+            const files = new DataTransfer();
+            files.items.add(new File(["dropped"], "dropped.txt", {type: "text/plain"}));
+            panel.dispatchEvent(new DragEvent("drop", {dataTransfer: files, bubbles: true}));
+        }"""
+    )
+    expect(_compose(page).locator("#c-attachments")).to_contain_text("dropped.txt")
     expect(_compose(page).locator("#c-attachments progress")).to_have_count(0)
     _compose(page).get_by_role("button", name="Send", exact=True).click()
     expect(_compose(page)).to_be_hidden()
@@ -98,7 +107,7 @@ def test_compose_with_an_attachment_to_a_local_account(page, accounts, imap_read
     summary = summarize(messages[0])
     assert summary.subject == "The plan"
     assert summary.from_ == [("Alice", "alice@example.test")]
-    assert [a.filename for a in summary.attachments] == ["plan ü.txt"]
+    assert [a.filename for a in summary.attachments] == ["plan ü.txt", "dropped.txt"]
     assert "Here is the plan, Bob." in summary.preview
     assert summary.body.content_type == "multipart/mixed"
     assert summary.body.parts[0].content_type == "multipart/alternative"

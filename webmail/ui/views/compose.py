@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.utils import formataddr, make_msgid
 
 from django.conf import settings
@@ -86,7 +87,20 @@ def upload(request: HttpRequest, account: Account) -> JsonResponse:
     row = _save_upload(
         request, sent.name or "attachment", sent.content_type or "", b"".join(sent.chunks())
     )
+    _forget_stale_uploads(request)
     return JsonResponse(upload_json(row))
+
+
+# A draft refers to its uploads until it is sent; after this long an upload nobody sent
+# belongs to a compose window that was closed without saving or a browser that went away.
+STALE_UPLOAD = timedelta(days=7)
+
+
+def _forget_stale_uploads(request: HttpRequest) -> None:
+    stale = UploadRow.objects.filter(user=request.user, created__lt=timezone.now() - STALE_UPLOAD)
+    for old in stale[:100]:
+        old.file.delete(save=False)
+        old.delete()
 
 
 @api(("POST",))
