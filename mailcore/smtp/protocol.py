@@ -22,9 +22,9 @@ from email._header_value_parser import get_addr_spec, get_angle_addr
 from email.errors import HeaderParseError
 from typing import Any, AnyStr
 
-from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
+from aiosmtpd.smtp import ALLOWED_BEFORE_STARTTLS, MISSING, SMTP, Envelope, Session, syntax
 
-from .bdat import READ_PIECE, BdatSyntaxError, Chunks, parse_bdat
+from .bdat import READ_PIECE, BdatCommand, BdatSyntaxError, Chunks, parse_bdat
 from .enhanced import with_enhanced_code
 from .params import ParamError, parse_mail_params, parse_rcpt_params
 
@@ -40,6 +40,7 @@ NEED_HELO = "503 5.5.1 Error: send HELO first"
 NEED_MAIL = "503 5.5.1 Error: need MAIL command"
 NEED_RCPT = "503 5.5.1 Error: need RCPT command"
 AUTH_REQUIRED = "530 5.7.0 Authentication required"
+STARTTLS_FIRST = "530 5.7.0 Must issue a STARTTLS command first"
 TOO_MUCH_DATA = "552 5.3.4 Error: Too much mail data"
 TIMEOUT = "421 4.4.2 {hostname} Error: timeout exceeded"
 
@@ -99,6 +100,11 @@ class MailSMTP(SMTP):
         self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
         self._command: str | None = None
         self._chunks = Chunks(self.data_size_limit)
+        # RFC 3207 4: before STARTTLS only NOOP, EHLO, STARTTLS and QUIT. aiosmtpd refuses
+        # the others before it dispatches them, which for BDAT would leave the chunk's
+        # octets to be read as commands (RFC 3030 2); the gate is ours instead (_tracked).
+        self._starttls_first = bool(self.require_starttls)
+        self.require_starttls = False
         # Which command a reply answers decides its enhanced code (2.1.0 after MAIL, ...).
         self._smtp_methods = {
             name: self._tracked(name, method) for name, method in self._smtp_methods.items()
@@ -118,11 +124,27 @@ class MailSMTP(SMTP):
         async def run(arg: Any) -> None:
             self._command = name
             try:
+                if self._needs_starttls(name):
+                    await self._refuse_before_starttls(name, arg)
+                    return
                 await method(arg)
             finally:
                 self._command = None
 
         return run
+
+    def _needs_starttls(self, name: str) -> bool:
+        return (
+            self._starttls_first and not self._tls_protocol and name not in ALLOWED_BEFORE_STARTTLS
+        )
+
+    async def _refuse_before_starttls(self, name: str, arg: str | None) -> None:
+        if name == "BDAT":
+            command = await self._bdat_command(arg)
+            if command is None:
+                return
+            await self._read_chunk(command.size, keep=False)
+        await self.push(STARTTLS_FIRST)
 
     def _create_envelope(self) -> MailEnvelope:
         return MailEnvelope()
@@ -260,14 +282,8 @@ class MailSMTP(SMTP):
 
     @syntax("BDAT chunk-size [LAST]")
     async def smtp_BDAT(self, arg: str | None) -> None:
-        try:
-            command = parse_bdat(arg)
-        except BdatSyntaxError:
-            # Without a size the chunk cannot be told apart from the commands after it;
-            # reading on would run message data as commands, so the session ends here.
-            await self.push(BDAT_SYNTAX)
-            assert self.transport is not None
-            self.transport.close()
+        command = await self._bdat_command(arg)
+        if command is None:
             return
         refusal = self._bdat_refusal()
         if refusal is None and self._chunks.would_overflow(command.size):
@@ -285,6 +301,18 @@ class MailSMTP(SMTP):
             await self._end_of_data(self._chunks.content())
         else:
             await self.push(BDAT_RECEIVED.format(size=command.size))
+
+    async def _bdat_command(self, arg: str | None) -> BdatCommand | None:
+        """The parsed BDAT argument, or None once the session has been ended for it."""
+        try:
+            return parse_bdat(arg)
+        except BdatSyntaxError:
+            # Without a size the chunk cannot be told apart from the commands after it;
+            # reading on would run message data as commands, so the session ends here.
+            await self.push(BDAT_SYNTAX)
+            assert self.transport is not None
+            self.transport.close()
+            return None
 
     def _bdat_refusal(self) -> str | None:
         assert self.session is not None and self.envelope is not None

@@ -14,10 +14,10 @@ import time
 
 import pytest
 from smtp_helpers import inbox_raw
-from support.listeners import client_tls, free_port, running
+from support.listeners import client_tls, free_port, loopback_config, running
 
 from mailcore.models import QueuedMessage, QueueRecipient
-from mailcore.smtp import protocol
+from mailcore.smtp import protocol, server
 from mailcore.smtp.protocol import MailSMTP
 
 ENHANCED = re.compile(rb"^\d{3}[ -]\d\.\d{1,3}\.\d{1,3} ")
@@ -272,6 +272,29 @@ def test_bdat_outside_a_transaction_is_read_then_refused(raw):
     client.command(b"MAIL FROM:<someone@remote.test>")
     assert client.bdat(b"4 LAST", b"QUIT") == [protocol.NEED_RCPT.encode()]
     assert client.command(b"NOOP") == [b"250 2.0.0 OK"]
+
+
+def test_bdat_before_starttls_is_read_then_refused(transactional_db, tmp_path):
+    # Submission insists on STARTTLS first (RFC 3207 4): a BDAT refused for that must
+    # still swallow its chunk (RFC 3030 2), or the chunk's lines would run as commands.
+    config, tls = loopback_config(
+        tmp_path, "mail.example.test", submission_port=free_port(), allow_plaintext_auth=False
+    )
+    with running(server.submission(config, tls)):
+        client = Raw(config.submission_port)
+        try:
+            client.command(b"EHLO x")
+            smuggled = b"QUIT\r\nRSET\r\n"
+            assert client.bdat(b"%d" % len(smuggled), smuggled) == [
+                protocol.STARTTLS_FIRST.encode()
+            ]
+            assert client.bdat(b"4 LAST", b"QUIT") == [protocol.STARTTLS_FIRST.encode()]
+            assert client.command(b"MAIL FROM:<a@example.test>") == [
+                protocol.STARTTLS_FIRST.encode()
+            ]
+            assert client.command(b"NOOP") == [b"250 2.0.0 OK"]
+        finally:
+            client.close()
 
 
 def test_data_after_bdat_is_refused(raw, alice_tx):
