@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from email.utils import format_datetime
 
 from django.db import transaction
 from django.db.models import Q
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 
 PENDING = (RecipientState.QUEUED, RecipientState.DEFERRED)
 BAD_ADDRESS = "553 5.1.3 bad recipient address syntax"
+# Queue sources whose door put a Received field on the message when it accepted it (the
+# SMTP listeners, smtp.handler.received_header). Mail from anywhere else (the web UI,
+# DSNs, ...) gets its trace field when it leaves.
+TRACED_SOURCES = frozenset({"smtp", "submission", "smtps"})
 
 
 @dataclass
@@ -117,7 +122,7 @@ def relay(
     """Deliver `message` to `recipients` (remote ones, already claimed) and record the
     outcome of each in its QueueRecipient row, sending the notifications due."""
     report = report or RelayReport(message.pk)
-    raw = read_blob(message.blob_id)
+    raw = with_trace(message, read_blob(message.blob_id))
     smarthost = policy.smarthost()
     groups: dict[str, list[QueueRecipient]] = defaultdict(list)
     for rcpt in recipients:
@@ -148,6 +153,18 @@ def relay(
             )
         _record(message, rcpts, attempt, lease, report)
     return report
+
+
+def with_trace(message: QueuedMessage, raw: bytes) -> bytes:
+    """RFC 5321 4.4: every SMTP server that handles a message adds a Received field; a
+    message that entered through a door without one gets it from us as it is relayed."""
+    if message.source in TRACED_SOURCES:
+        return raw
+    trace = (
+        f"Received: by {policy.hostname()} ({message.source}) id {message.pk};\r\n"
+        f"\t{format_datetime(timezone.now())}\r\n"
+    )
+    return trace.encode("utf-8", "replace") + raw
 
 
 def _record(

@@ -19,6 +19,10 @@ class Received:
     content: bytes
     mail_options: list[str]
     tls: bool
+    # RFC 3461 parameters as sent, when the peer offers DSN: {"RET": ..., "ENVID": ...}
+    # and {recipient: {"NOTIFY": ..., "ORCPT": ...}}.
+    dsn_mail: dict[str, str] = field(default_factory=dict)
+    dsn_rcpt: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -29,6 +33,13 @@ class RemoteHandler:
     data_reply: str = ""  # a fixed reply to DATA (e.g. a 5xx)
     refuse_sessions: int = 0  # greet this many sessions with 421 and hang up
     sessions: int = 0
+    dsn: bool = False  # offer DSN (RFC 3461) and take its parameters
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.dsn:
+            responses.insert(-1, "250-DSN")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.rcpt_replies.get(address)
@@ -50,12 +61,50 @@ class RemoteHandler:
                 envelope.original_content,
                 list(envelope.mail_options),
                 session.ssl is not None,
+                dict(getattr(envelope, "dsn_mail", {})),
+                dict(getattr(envelope, "dsn_rcpt", {})),
             )
         )
         return "250 2.0.0 queued as R1"
 
 
+_DSN_MAIL = ("RET", "ENVID")
+_DSN_RCPT = ("NOTIFY", "ORCPT")
+
+
+def _take_params(arg: str | None, names: tuple[str, ...]) -> tuple[str | None, dict[str, str]]:
+    """The command argument without the named ESMTP parameters, and those parameters."""
+    if not arg:
+        return arg, {}
+    kept, taken = [], {}
+    for word in arg.split(" "):
+        name, eq, value = word.partition("=")
+        if eq and name.upper() in names:
+            taken[name.upper()] = value
+        else:
+            kept.append(word)
+    return " ".join(kept), taken
+
+
 class _RemoteSMTP(SMTP):
+    """aiosmtpd, plus the RFC 3461 parameters when the handler offers DSN (aiosmtpd
+    itself refuses them): recorded on the envelope, the rest left to aiosmtpd."""
+
+    async def smtp_MAIL(self, arg):
+        arg, params = _take_params(arg, _DSN_MAIL if self.event_handler.dsn else ())
+        await super().smtp_MAIL(arg)
+        if self.envelope is not None and self.envelope.mail_from is not None:
+            self.envelope.dsn_mail = params
+
+    async def smtp_RCPT(self, arg):
+        arg, params = _take_params(arg, _DSN_RCPT if self.event_handler.dsn else ())
+        before = list(self.envelope.rcpt_tos) if self.envelope else []
+        await super().smtp_RCPT(arg)
+        if self.envelope is not None and len(self.envelope.rcpt_tos) > len(before):
+            rcpts = getattr(self.envelope, "dsn_rcpt", {})
+            rcpts[self.envelope.rcpt_tos[-1]] = params
+            self.envelope.dsn_rcpt = rcpts
+
     async def _handle_client(self) -> None:
         handler: RemoteHandler = self.event_handler
         handler.sessions += 1

@@ -4,6 +4,7 @@ MX/A fallback, retries with backoff, and the DSNs that come back to the sender."
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 from django.db.models import F
 from django.utils import timezone
@@ -291,3 +292,51 @@ def test_international_recipient_uses_smtputf8(remote, alice_tx):
     enqueue(RAW, "alice@example.test", ["jörg@remote.test"])
     [got] = remote.received
     assert got.rcpt_tos == ["jörg@remote.test"] and "SMTPUTF8" in got.mail_options
+
+
+def test_mail_from_a_door_without_trace_gets_a_received_field_as_it_leaves(remote, alice_tx):
+    # RFC 5321 4.4. The SMTP listeners add Received at acceptance (source "submission"
+    # above arrives untouched); mail the web UI queued has none until the relay adds it.
+    queued = enqueue(RAW, "alice@example.test", ["bob@remote.test"], source="web")
+    [got] = remote.received
+    trace, rest = got.content.split(b"\r\n\t", 1)
+    assert trace == b"Received: by mx.example.test (web) id %d;" % queued.pk
+    date, original = rest.split(b"\r\n", 1)
+    assert parsedate_to_datetime(date.decode()).tzinfo is not None
+    assert original == RAW
+    assert f"SIZE={len(got.content)}" in got.mail_options
+
+
+def test_dsn_parameters_reach_a_peer_that_speaks_dsn(remote, alice_tx):
+    remote.dsn = True
+    enqueue(
+        RAW,
+        "alice@example.test",
+        [Recipient("bob@remote.test", orcpt="rfc822;bob+old@example.org", notify="SUCCESS,DELAY")],
+        source="submission",
+        envid="trip 1+2",
+        ret="HDRS",
+    )
+    [got] = remote.received
+    # RFC 3461 4: ENVID and ORCPT travel as xtext; RET and NOTIFY as given.
+    assert got.dsn_mail == {"RET": "HDRS", "ENVID": "trip+201+2B2"}
+    assert got.dsn_rcpt == {
+        "bob@remote.test": {"NOTIFY": "SUCCESS,DELAY", "ORCPT": "rfc822;bob+2Bold@example.org"}
+    }
+    # The peer notifies from now on (RFC 3461 5.2.2): no "relayed" DSN from us.
+    assert rcpt("bob@remote.test").state == "relayed"
+    assert QueuedMessage.objects.count() == 1 and inbox(alice_tx) == []
+
+
+def test_no_dsn_parameters_for_a_peer_without_dsn(remote, alice_tx):
+    enqueue(
+        RAW,
+        "alice@example.test",
+        [Recipient("bob@remote.test", orcpt="rfc822;bob@remote.test", notify="FAILURE")],
+        source="submission",
+        envid="x",
+        ret="FULL",
+    )
+    [got] = remote.received
+    assert got.dsn_mail == {} and got.dsn_rcpt == {"bob@remote.test": {}}
+    assert not any(o.startswith(("RET=", "ENVID=")) for o in got.mail_options)
