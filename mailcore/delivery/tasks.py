@@ -26,6 +26,14 @@ def deliver_queued(message_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def deliver_queued_batch(message_ids: list[int]) -> None:
+    """Deliver the local recipients of the messages of one group commit, together."""
+    for message_id, report in zip(message_ids, process_messages(message_ids), strict=True):
+        if report.forwarded:  # an alias expanded to remote addresses
+            _start_relay(message_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def relay_queued(message_id: int) -> None:
     """Deliver a message's local recipients, then relay its due remote ones."""
     process_message(message_id)
@@ -55,7 +63,7 @@ def start_deliveries(batch: list[Enqueued]) -> None:
     """Start work on just-committed queued messages (called once they have committed).
 
     Without a broker the local recipients of the whole batch are delivered here, in one
-    go; with one, each message is a task of its own."""
+    go; with one, they are one task (and each message to relay one more)."""
     if current_app.conf.task_always_eager:
         # No broker: do the work here, without Celery's eager-task machinery around it.
         reports = deliver_enqueued(batch)
@@ -63,11 +71,14 @@ def start_deliveries(batch: list[Enqueued]) -> None:
             if queued.remote or report.forwarded:
                 _start_relay(queued.message.pk)
         return
+    local = [queued.message.pk for queued in batch if not queued.remote]
+    if len(local) == 1:
+        deliver_queued.delay(local[0])
+    elif local:
+        deliver_queued_batch.delay(local)
     for queued in batch:
         if queued.remote:
             relay_queued.delay(queued.message.pk)
-        else:
-            deliver_queued.delay(queued.message.pk)
 
 
 def _in_process() -> bool:

@@ -173,3 +173,18 @@ def test_one_bad_message_does_not_fail_its_batch(transactional_db):
     with pytest.raises(IntegrityError):
         futures[1].result(1)
     assert QueuedMessage.objects.count() == 2
+
+
+def test_with_a_broker_one_task_delivers_a_group_commit(alice, message):
+    # What a Celery worker runs for the local messages of one acceptance batch.
+    from mailcore.delivery.tasks import deliver_queued_batch
+
+    queued = [
+        enqueue(message(f"m{n}"), "x@remote.test", ["alice@example.test"], schedule=False)
+        for n in range(3)
+    ]
+    deliver_queued_batch([q.pk for q in queued])
+    inbox = store.find_folder(alice, "INBOX")
+    assert [i.subject for i in store.items(alice, inbox)] == ["m0", "m1", "m2"]
+    deliver_queued_batch([q.pk for q in queued])  # redelivered after a worker crash
+    assert store.folder_status(alice, inbox).exists == 3
