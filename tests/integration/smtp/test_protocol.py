@@ -444,3 +444,12 @@ def test_idle_client_is_told_before_the_timeout_closes_the_session():
         assert client.reply() == [b"421 4.4.2 mx.test Error: timeout exceeded"]
         assert client.closed()
         client.close()
+
+
+@pytest.mark.parametrize("path", [b"<", b'"', b"<@"])
+def test_an_address_the_parser_chokes_on_is_a_syntax_error(raw, path):
+    client = raw()
+    client.command(b"EHLO x")
+    [reply] = client.command(b"MAIL FROM:" + path)
+    assert reply.startswith(b"5") and b"Error: (" not in reply, reply
+    assert client.command(b"NOOP") == [b"250 2.0.0 OK"]
