@@ -80,13 +80,24 @@ def without_bcc(raw: bytes) -> bytes:
     return b"".join(out)
 
 
-def submit(account: Account, raw: bytes, mail_from: str, recipients: list[str]) -> Submitted:
+def submit(
+    account: Account,
+    raw: bytes,
+    mail_from: str,
+    recipients: list[str],
+    *,
+    notification: bool = False,
+) -> Submitted:
     """Queue a finished message from `account` and append it to Sent Items (\\Seen).
 
+    A notification (a read receipt) goes with a null envelope sender (RFC 8098 2.1: no
+    notification about a notification) and keeps no copy in Sent Items.
     Raises SubmitError when the sender does not own the From/Sender address or the
     envelope sender, or when there is no recipient."""
     owned = owned_addresses(account.pk)
-    if not owns(mail_from, owned):
+    if notification:
+        mail_from = ""
+    elif not owns(mail_from, owned):
         raise SubmitError(f"you cannot send as {mail_from}")
     stranger = unowned_from(raw, owned)
     if stranger:
@@ -96,6 +107,8 @@ def submit(account: Account, raw: bytes, mail_from: str, recipients: list[str]) 
         raise SubmitError("the message has no recipient")
     raw = without_bcc(raw)
     queued = enqueue(raw, mail_from, recipients, source="web", account=account)
+    if notification:
+        return Submitted(queued.pk, None)
     try:
         sent_folder = special_folder(account, SpecialUse.SENT)
     except NotFound:

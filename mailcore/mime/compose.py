@@ -216,3 +216,50 @@ def quote_html(summary: MessageSummary, original_html: str) -> str:
         f'<blockquote style="margin:0 0 0 .8ex;border-left:2px solid #ccc;padding-left:1ex">'
         f"{clean_html(original_html)}</blockquote>"
     )
+
+
+# ---------------------------------------------------------------- read receipts
+
+
+def build_mdn(
+    summary: MessageSummary,
+    *,
+    from_name: str,
+    from_address: str,
+    to: str,
+    reporting_ua: str,
+    message_id: str,
+    date: datetime,
+) -> bytes:
+    """A read receipt (RFC 8098 message disposition notification) for `summary`, sent
+    because the user chose to: "manual-action/MDN-sent-manually; displayed"."""
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = Address(from_name, addr_spec=from_address)
+    msg["To"] = to
+    msg["Subject"] = f"Read: {summary.subject}"
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    if summary.message_id:
+        msg["In-Reply-To"] = f"<{summary.message_id}>"
+        msg["References"] = f"<{summary.message_id}>"
+    sent = summary.date.strftime("%A, %B %d, %Y %H:%M") if summary.date else "(no date)"
+    msg.set_content(
+        f"Your message\n\n  To: {', '.join(_fmt(summary.to))}\n  Subject: {summary.subject}\n"
+        f"  Sent: {sent}\n\nwas read on {date.strftime('%A, %B %d, %Y %H:%M')}.\n"
+    )
+    msg.make_mixed()
+    msg.set_type("multipart/report")
+    msg.set_param("report-type", "disposition-notification")
+    # RFC 8098 3.2: the machine-readable part.
+    fields = [
+        f"Reporting-UA: {reporting_ua}",
+        f"Final-Recipient: rfc822;{from_address}",
+    ]
+    if summary.message_id:
+        fields.append(f"Original-Message-ID: <{summary.message_id}>")
+    fields.append("Disposition: manual-action/MDN-sent-manually; displayed")
+    notification = EmailMessage(policy=_POLICY)
+    notification["Content-Type"] = "message/disposition-notification"
+    notification.set_payload("\r\n".join(fields) + "\r\n")
+    msg.attach(notification)
+    return msg.as_bytes(policy=_POLICY.clone(cte_type="8bit"))

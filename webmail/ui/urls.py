@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/search", messages.search, name="search"),
     path("api/messages/<int:item_id>", messages.message, name="message"),
     path("api/messages/<int:item_id>/compose", compose.prefill, name="prefill"),
+    path("api/messages/<int:item_id>/receipt", messages.receipt, name="receipt"),
     path("api/actions", messages.actions, name="actions"),
     path("api/trust", messages.trust_sender, name="trust"),
     path("api/preferences", messages.preferences, name="preferences"),

@@ -276,3 +276,21 @@ def test_an_expired_session_is_signed_out(web, alice, settings):
     Session.objects.update(expire_date=timezone.now())
     assert web.get("/api/folders").status_code == 401
     assert b'name="password"' in web.get("/").content
+
+
+def test_read_receipt_sent_once_on_request(web, alice, bob, django_capture_on_commit_callbacks):
+    raw = (
+        b"From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: Contract\r\n"
+        b"Message-ID: <c1@example.test>\r\nDisposition-Notification-To: bob@example.test\r\n"
+        b"\r\nPlease confirm.\r\n"
+    )
+    appended = store.append(alice, store.find_folder(alice, store.INBOX), raw)
+    assert web.get(f"/api/messages/{appended.item_id}").json()["receiptRequested"]
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(web, f"/api/messages/{appended.item_id}/receipt", {"send": True})
+    (receipt,) = store.items(bob, store.find_folder(bob, store.INBOX))
+    assert receipt.subject == "Read: Contract"
+    assert store.read_raw(bob, receipt).startswith(b"Return-Path: <>")
+    assert "$MDNSent" in store.get_item(alice, appended.item_id).keyword_list
+    assert not web.get(f"/api/messages/{appended.item_id}").json()["receiptRequested"]
+    assert store.items(alice, store.special_folder(alice, SpecialUse.SENT)) == []

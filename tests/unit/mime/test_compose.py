@@ -108,3 +108,27 @@ def test_reply_helpers():
     assert thread_headers(original) == ("<b1@x>", ["<a0@x>", "<b1@x>"])
     quoted = quote_html(original, "<p>Hello &lt;there&gt;</p><img src=x onerror=alert(1)>")
     assert "blockquote" in quoted and "onerror" not in quoted and "Bob" in quoted
+
+
+def test_read_receipt_is_an_rfc_8098_report():
+    from mailcore.mime.compose import build_mdn
+
+    original = summarize(
+        b"From: Bob <bob@example.test>\r\nTo: alice@example.test\r\nSubject: Contract\r\n"
+        b"Message-ID: <c1@x>\r\nDisposition-Notification-To: bob@example.test\r\n\r\nx\r\n"
+    )
+    raw = build_mdn(
+        original, from_name="Alice", from_address="alice@example.test", to="bob@example.test",
+        reporting_ua="mail.example.test; webmail", message_id="<r1@example.test>", date=WHEN,
+    )  # fmt: skip
+    summary = summarize(raw)
+    assert summary.subject == "Read: Contract" and summary.in_reply_to == ["c1@x"]
+    assert summary.body.content_type == "multipart/report"
+    assert summary.body.param("report-type") == "disposition-notification"
+    human, report = summary.body.parts
+    assert "was read on" in part_text(raw, human)
+    assert report.content_type == "message/disposition-notification"
+    fields = raw[report.body_start : report.body_end]
+    assert b"Final-Recipient: rfc822;alice@example.test" in fields
+    assert b"Original-Message-ID: <c1@x>" in fields
+    assert b"Disposition: manual-action/MDN-sent-manually; displayed" in fields

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from email.utils import getaddresses, make_msgid
+
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from mailcore import store
+from mailcore.delivery.submit import owned_addresses, submit
+from mailcore.mime.compose import build_mdn
 from mailcore.mime.headers import parse_header_block
 from mailcore.models import Account, SpecialUse
 from mailcore.store import FlagMode, criteria, listing
@@ -123,9 +129,7 @@ def message(request: HttpRequest, account: Account, item_id: int) -> JsonRespons
             "flagged": item.flagged,
             "draft": item.draft,
             "thread": item.thread_id,
-            "receiptRequested": _has_header(
-                account, item.pk, summary.body.body_start, "Disposition-Notification-To"
-            ),
+            "receiptRequested": _receipt_to(account, item) is not None,
             "attachments": attachments,
             "imagesTrusted": trusted,
             "bodyUrl": reverse("ui:body", args=[item.pk]),
@@ -135,9 +139,19 @@ def message(request: HttpRequest, account: Account, item_id: int) -> JsonRespons
     )
 
 
-def _has_header(account: Account, item_id: int, body_start: int, name: str) -> bool:
-    head = store.read_raw(account, item_id)[:body_start]
-    return parse_header_block(head).get(name) is not None
+MDN_SENT = "$MDNSent"  # RFC 3503: a receipt was sent, or the user declined to send one
+
+
+def _receipt_to(account: Account, item) -> str | None:  # type: ignore[no-untyped-def]
+    """Where the sender wants a read receipt (RFC 8098 2.1), if one is still owed."""
+    if MDN_SENT in item.keyword_list or item.draft:
+        return None
+    summary = store.summary_of(item)
+    head = store.read_raw(account, item.pk)[: summary.body.body_start]
+    value = parse_header_block(head).get("Disposition-Notification-To")
+    addresses = [a for _, a in getaddresses([value])] if value else []
+    own = owned_addresses(account.pk)
+    return addresses[0] if addresses and addresses[0].lower() not in own else None
 
 
 _FLAG_ACTIONS = {
@@ -179,6 +193,27 @@ def actions(request: HttpRequest, account: Account) -> JsonResponse:
                 store.move(account, folder, uids, target)
         else:
             raise BadRequest("unknown action")
+    return JsonResponse({"ok": True})
+
+
+@api(("POST",))
+def receipt(request: HttpRequest, account: Account, item_id: int) -> JsonResponse:
+    """POST {send: true|false}: send the read receipt the sender asked for, or decline;
+    either way it is not asked again ($MDNSent)."""
+    item = store.get_item(account, item_id)
+    to = _receipt_to(account, item)
+    if to and body_json(request).get("send"):
+        raw = build_mdn(
+            store.summary_of(item),
+            from_name=account.display_name,
+            from_address=account.address,
+            to=to,
+            reporting_ua=f"{settings.MAIL.hostname}; webmail",
+            message_id=make_msgid(domain=account.address.rpartition("@")[2]),
+            date=timezone.now(),
+        )
+        submit(account, raw, "", [to], notification=True)
+    store.store_flags(account, item.folder, [item.uid], FlagMode.ADD, [MDN_SENT])
     return JsonResponse({"ok": True})
 
 

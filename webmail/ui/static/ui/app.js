@@ -616,6 +616,18 @@ class App {
       document.getElementById(`folder-${kind}`).addEventListener("click", () => this.folderTool(kind));
     }
     document.getElementById("show-images").addEventListener("click", () => this.showBody(true));
+    for (const [id, send] of [["receipt-yes", true], ["receipt-no", false]]) {
+      document.getElementById(id).addEventListener("click", async () => {
+        if (!this.message) return;
+        try {
+          await postJSON(`/api/messages/${this.message.id}/receipt`, { send });
+          document.getElementById("r-receipt").hidden = true;
+          if (send) say("Read receipt sent");
+        } catch (err) {
+          say(err.message);
+        }
+      });
+    }
     document.getElementById("trust-sender").addEventListener("click", async () => {
       const from = this.message && this.message.from[0];
       if (!from) return;
