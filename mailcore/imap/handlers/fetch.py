@@ -100,7 +100,9 @@ def _render(session: Session, plan: _Plan, item: Item) -> bytes:
     msn = view.msn(item.uid)
     parts: list[bytes] = []
     summary = store.summary_of(item) if plan.summary else None
-    raw = store.read_raw(view.account, item) if plan.raw else b""
+    # The item came from store.items for this account, so its blob is known and owned;
+    # read_raw would look both up again, one query per message.
+    raw = store.read_blob(item.blob_id) if plan.raw else b""
     wants_flags = False
     for att in plan.items:
         name = att.name
