@@ -1,6 +1,14 @@
 """Browser tests: the real ASGI app under uvicorn on a free loopback port (as `serve` runs
-it), driven by Debian's Chromium through Playwright. One browser for the whole session, a
-fresh context (cookies, storage) per test; skipped cleanly where Chromium is missing."""
+it), driven by Debian's Chromium through Playwright. One browser for all the browser
+tests, a fresh context (cookies, storage) per test; skipped cleanly where Chromium is
+missing.
+
+Playwright's sync API keeps an asyncio loop running in the test thread for as long as it
+is started. Django refuses ORM calls beside a running loop, and the store's event
+publishing (async_to_sync) refuses to run there, so: the browser is started for the first
+browser test and stopped after the last one (not at the end of the whole session, where
+every later test in the run would have that loop in its thread), and only in between is
+DJANGO_ALLOW_ASYNC_UNSAFE set, for the ORM calls the tests make around the page."""
 
 from __future__ import annotations
 
@@ -25,9 +33,49 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests
-# make around it (set-up, checks) are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+_running: dict = {}
+
+
+def _browser():
+    """The browser, started on first use (with the ORM allowed beside Playwright's loop)."""
+    if "browser" not in _running:
+        from playwright.sync_api import sync_playwright
+
+        _running["env"] = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        _running["playwright"] = sync_playwright().start()
+        _running["browser"] = _running["playwright"].chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+    return _running["browser"]
+
+
+def _stop_browser() -> None:
+    if "browser" not in _running:
+        return
+    try:
+        _running.pop("browser").close()
+    finally:
+        _running.pop("playwright").stop()
+        previous = _running.pop("env")
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _is_browser_test(item) -> bool:
+    return item is not None and "/e2e/" in str(item.fspath)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    if not _is_browser_test(nextitem):
+        _stop_browser()
+
+
+def pytest_unconfigure(config):
+    _stop_browser()
 
 
 def pytest_configure(config):
@@ -44,27 +92,18 @@ def pytest_collection_modifyitems(items):
     if missing:
         skip = pytest.mark.skip(reason=f"{CHROMIUM} or Playwright is not installed")
         for item in items:
-            if "/e2e/" in str(item.fspath):
+            if _is_browser_test(item):
                 item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="session")
-def web_server(django_db_setup, django_db_blocker) -> Iterator[str]:
-    """uvicorn serving webmail.asgi in a background thread, for the whole session."""
+def web_server(django_db_setup) -> Iterator[str]:
+    """uvicorn serving webmail.asgi in a background thread. Its requests reach the
+    database only while a test holds it (transactional_db), like the test itself."""
     from mailcore.runtime import WebListener
 
     port = free_port()
-    with django_db_blocker.unblock(), running(WebListener("127.0.0.1", port)):
+    with running(WebListener("127.0.0.1", port)):
         yield f"http://127.0.0.1:{port}"
 
 
@@ -86,8 +125,8 @@ class Requests:
 
 
 @pytest.fixture
-def page(browser, web_server, transactional_db):
-    context = browser.new_context(base_url=web_server, viewport={"width": 1400, "height": 900})
+def page(web_server, transactional_db):
+    context = _browser().new_context(base_url=web_server, viewport={"width": 1400, "height": 900})
     context.set_default_timeout(10_000)
     requests = Requests(web_server)
     context.route("**/*", requests.route)
