@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 64  # messages per acceptance transaction
 DELIVERY_BATCH = 64  # accepted messages delivered per transaction, at most
+DELIVERY_BYTES = 32 * 1024 * 1024  # and no more bytes than this held waiting for it
 
 _Waiting = tuple[Submission, "Future[int]"]
 
@@ -85,7 +86,7 @@ class GroupCommitter:
                     if not _in_process():
                         self._deliver(accepted)
                         accepted = []
-                if accepted and (not batch or len(accepted) >= DELIVERY_BATCH):
+                if accepted and (not batch or _enough(accepted)):
                     self._deliver(accepted)
                     accepted = []
             except BaseException as exc:  # the thread must outlive anything one batch does
@@ -139,6 +140,10 @@ class GroupCommitter:
                 self._unsettled -= self._held
                 self._settled.notify_all()
             self._held = 0
+
+
+def _enough(accepted: list[Enqueued]) -> bool:
+    return len(accepted) >= DELIVERY_BATCH or sum(len(q.raw) for q in accepted) >= DELIVERY_BYTES
 
 
 def _in_process() -> bool:

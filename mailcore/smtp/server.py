@@ -15,6 +15,7 @@ import warnings
 from django.conf import settings
 
 from mailcore.config import MailConfig
+from mailcore.delivery import ingest
 
 from . import codes
 from .handler import MailHandler, Policy
@@ -107,6 +108,9 @@ class SMTPListener:
         if self.server:
             self.server.close()
             await self.server.wait_closed()
+        # What was accepted is durable either way; delivering it before going saves the
+        # next start's sweep the work (bounded: a stuck database must not block exit).
+        await asyncio.to_thread(ingest.settle, 10)
 
 
 def mta(config: MailConfig, tls: ssl.SSLContext) -> SMTPListener:
