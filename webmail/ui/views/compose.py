@@ -7,6 +7,7 @@ from email.utils import formataddr, make_msgid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
@@ -277,8 +278,12 @@ def save_draft(request: HttpRequest, account: Account) -> JsonResponse:
     if data.get("attachOriginal"):
         extra += f"{ATTACH_ORIGINAL}: yes\r\n".encode()
     drafts = store.special_folder(account, SpecialUse.DRAFTS)
-    appended = store.append(account, drafts, extra + raw, flags=["\\Draft", "\\Seen"])
-    _drop_old_draft(account, int_param(data.get("draftId"), 0))
+    prepared = store.prepare(extra + raw)  # blob written before the transaction
+    # One transaction: other clients (IMAP, a second tab) see the old version or the new
+    # one, never both.
+    with transaction.atomic():
+        appended = store.append(account, drafts, prepared, flags=["\\Draft", "\\Seen"])
+        _drop_old_draft(account, int_param(data.get("draftId"), 0))
     return JsonResponse({"draftId": appended.item_id})
 
 
