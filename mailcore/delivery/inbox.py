@@ -178,27 +178,31 @@ def _deliver_together(
 ) -> list[_Pending]:
     """Deliver recipients that each lead to one account, in one transaction; returns
     those that must be tried alone."""
+    alone: list[_Pending] = []
     by_account: dict[int, list[_Pending]] = defaultdict(list)
     accounts: dict[int, Account] = {}
     for p in pending:
+        try:
+            prepared.of(p.message)  # summarised (and any new bytes written) before the lock
+        except StoreError:  # too large to store: alone, it fails with a DSN
+            alone.append(p)
+            continue
         account = resolutions[p.rcpt.address].accounts[0]
         accounts[account.pk] = account
         by_account[account.pk].append(p)
+    ready = [p for group in by_account.values() for p in group]
     inboxes = _inboxes(accounts.values())
-    for p in pending:
-        prepared.of(p.message)  # summarised (and any new bytes written) before the lock
-    alone: list[_Pending] = []
     with transaction.atomic():
         # Re-check under the transaction: another worker may have finished some of
         # them meanwhile (the row locks make it wait for that worker's commit).
         queued = set(
             QueueRecipient.objects.select_for_update()
-            .filter(pk__in=[p.rcpt.pk for p in pending], state=RecipientState.QUEUED)
+            .filter(pk__in=[p.rcpt.pk for p in ready], state=RecipientState.QUEUED)
             .values_list("pk", flat=True)
         )
         delivered_before = set(
             LocalDelivery.objects.filter(
-                message_id__in={p.message.pk for p in pending}, account_id__in=list(accounts)
+                message_id__in={p.message.pk for p in ready}, account_id__in=list(accounts)
             ).values_list("message_id", "account_id")
         )
         done: list[_Pending] = []

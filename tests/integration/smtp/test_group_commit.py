@@ -188,3 +188,18 @@ def test_with_a_broker_one_task_delivers_a_group_commit(alice, message):
     assert [i.subject for i in store.items(alice, inbox)] == ["m0", "m1", "m2"]
     deliver_queued_batch([q.pk for q in queued])  # redelivered after a worker crash
     assert store.folder_status(alice, inbox).exists == 3
+
+
+def test_a_message_too_large_to_store_fails_alone(alice, message, settings):
+    small, large = message("small"), message("large", body="x" * 1500)
+    # Accepted at the limit, the Return-Path of final delivery takes it over.
+    settings.MAIL_MAX_MESSAGE_SIZE = len(large)
+    queued = [
+        enqueue(raw, "x@remote.test", ["alice@example.test"], schedule=False)
+        for raw in (large, small)
+    ]
+    big, fine = process_messages([q.pk for q in queued])
+    assert big.failed["alice@example.test"].startswith("550 5.3.0")
+    assert fine.delivered == ["alice@example.test"]
+    inbox = store.find_folder(alice, "INBOX")
+    assert [i.subject for i in store.items(alice, inbox)] == ["small"]
