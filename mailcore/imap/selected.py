@@ -20,6 +20,8 @@ from .commands import SequenceSet
 from .responses import Bad, untagged
 from .wire import flag_list
 
+SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
+
 
 class SelectedMailbox:
     def __init__(
@@ -27,6 +29,8 @@ class SelectedMailbox:
     ) -> None:
         self.account, self.folder, self.readonly = account, folder, readonly
         self.condstore = condstore
+        # Keywords this session was told of in a FLAGS response, as first spelled.
+        self.keywords: list[str] = []
         self.recent: set[int] = set()
         self.pending_expunge: set[int] = set()
         # MODSEQs of changes this session made and already reported itself.
@@ -113,10 +117,14 @@ class SelectedMailbox:
             elif change.modseq not in self.own_modseqs:
                 flags[change.uid] = (change.modseq, change.flags)
         self.own_modseqs = {m for m in self.own_modseqs if m > self.modseq}
-        for uid, (modseq, names) in sorted(flags.items()):
-            n = self.msn(uid)
-            if n and uid not in self.pending_expunge:
-                lines.append(self.flags_response(n, uid, names, modseq))
+        reported = [
+            (n, uid, modseq, names)
+            for uid, (modseq, names) in sorted(flags.items())
+            if (n := self.msn(uid)) and uid not in self.pending_expunge
+        ]
+        lines.extend(self.announce(name for *_, names in reported for name in names))
+        for n, uid, modseq, names in reported:
+            lines.append(self.flags_response(n, uid, names, modseq))
         if allow_expunge and self.pending_expunge:
             gone = set(self.pending_expunge)
             added = [u for u in added if u not in gone]
@@ -131,8 +139,39 @@ class SelectedMailbox:
             lines.append(untagged(b"%d RECENT" % len(self.recent)))
         return lines
 
+    def flags_lines(self) -> list[bytes]:
+        """FLAGS and PERMANENTFLAGS (RFC 3501 6.3.1, 7.2.6): the system flags and the
+        keywords announced so far; any keyword may be created (\\*) unless read-only."""
+        names = [*SYSTEM_FLAGS, *self.keywords]
+        permanent = b"()" if self.readonly else flag_list([*names, "\\*"])
+        return [
+            untagged(b"FLAGS " + flag_list(names)),
+            untagged(b"OK [PERMANENTFLAGS " + permanent + b"] Limited"),
+        ]
+
+    def announce(self, names: Iterable[str]) -> list[bytes]:
+        """Updated FLAGS and PERMANENTFLAGS when `names` hold a keyword this session has
+        not been told of, to send before the FETCH that uses it. RFC 3501 7.2.6 makes
+        FLAGS the list of the mailbox's flags; like Dovecot (and as imaptest checks), a
+        client never meets a keyword in FETCH that no FLAGS response listed. Keywords are
+        announced as they are met rather than all at SELECT, which would read every
+        message of the mailbox."""
+        before = len(self.keywords)
+        known = {k.lower() for k in self.keywords}
+        for name in names:
+            if not name.startswith("\\") and name.lower() not in known:
+                self.keywords.append(name)
+                known.add(name.lower())
+        return self.flags_lines() if len(self.keywords) > before else []
+
+    def spelled(self, names: Iterable[str]) -> list[str]:
+        """Flag names with each keyword spelled as FLAGS announced it: keywords compare
+        without regard to case, and messages may hold other spellings of one."""
+        spelling = {k.lower(): k for k in self.keywords}
+        return [spelling.get(name.lower(), name) for name in names]
+
     def flags_response(self, msn: int, uid: int, names: list[str], modseq: int) -> bytes:
-        flags = list(names) + (["\\Recent"] if uid in self.recent else [])
+        flags = self.spelled(names) + (["\\Recent"] if uid in self.recent else [])
         text = b"%d FETCH (UID %d FLAGS %s" % (msn, uid, flag_list(flags))
         if self.condstore:
             text += b" MODSEQ (%d)" % modseq

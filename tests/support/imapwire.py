@@ -42,15 +42,20 @@ def fast_passwords(settings):
 
 
 class MailboxView:
-    """The client's picture of the selected mailbox: sequence numbers and known UIDs."""
+    """The client's picture of the selected mailbox: sequence numbers, known UIDs, and the
+    keywords the FLAGS response announced (imaptest: "keyword used without being in
+    FLAGS"; RFC 3501 7.2.6 makes FLAGS the list of the mailbox's flags)."""
 
     def __init__(self) -> None:
         self.exists: int | None = None
         self.uids: list[int | None] = []
+        self.keywords: set[str] = set()
 
     def apply(self, line: Line) -> None:
         n = line.number
-        if line.name == "EXISTS":
+        if line.name == "FLAGS":
+            self.keywords = {f.lower() for f in line.value if not f.startswith("\\")}
+        elif line.name == "EXISTS":
             assert n is not None
             if self.exists is not None and n < self.exists:
                 raise GrammarError(f"EXISTS went down from {self.exists} (RFC 3501 7.3.1)")
@@ -67,6 +72,9 @@ class MailboxView:
             uid = line.value.get("UID")
             if uid is not None:
                 self._check_uid(n, uid)
+            unknown = {f for f in line.value.get("FLAGS", ()) if not f.startswith("\\")}
+            if {f.lower() for f in unknown} - self.keywords:
+                raise GrammarError(f"keyword used without being in FLAGS: {line.raw!r}")
 
     def _known(self, n: int, line: Line) -> None:
         if self.exists is None or n > self.exists:

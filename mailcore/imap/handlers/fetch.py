@@ -49,6 +49,7 @@ class _Plan:
         view = session.selected
         assert view is not None
         self.sets_seen = not view.readonly and any(sets_seen(a) for a in items)
+        self.flags = "FLAGS" in names
 
 
 def _batch(session: Session, cmd: c.Fetch, plan: _Plan, uids: list[int], start: int, gone: bool):
@@ -63,7 +64,9 @@ def _batch(session: Session, cmd: c.Fetch, plan: _Plan, uids: list[int], start: 
         found = [i for i in found if i.modseq > plan.changed_since]
     if plan.sets_seen:
         _mark_seen(session, found)
-    lines = [_render(session, plan, item) for item in found if view.msn(item.uid)]
+    shown = [item for item in found if view.msn(item.uid)]
+    lines = view.announce(_keywords(plan, shown))
+    lines += [_render(session, plan, item) for item in shown]
     rest = start + BATCH
     if rest < len(uids):
         return Reply(lines, more=lambda: _batch(session, cmd, plan, uids, rest, gone))
@@ -74,6 +77,14 @@ def _batch(session: Session, cmd: c.Fetch, plan: _Plan, uids: list[int], start: 
     else:
         lines.append(status_line(cmd.tag, OK, "FETCH completed"))
     return session._with_updates(cmd, Reply(lines)) if start else Reply(lines)
+
+
+def _keywords(plan: _Plan, items: list[Item]) -> list[str]:
+    """The keywords the FETCH responses of `items` will show (FLAGS asked for, or sent
+    because \\Seen was set), for SelectedMailbox.announce."""
+    if plan.flags or plan.sets_seen:
+        return [k for item in items for k in item.keywords.split()]
+    return []
 
 
 def _mark_seen(session: Session, found: list[Item]) -> None:
@@ -138,7 +149,7 @@ def _render(session: Session, plan: _Plan, item: Item) -> bytes:
 def _flags(session: Session, item: Item) -> bytes:
     view = session.selected
     assert view is not None
-    names = store.flag_names(item)
+    names = view.spelled(store.flag_names(item))
     if item.uid in view.recent:
         names.append("\\Recent")
     return flag_list(names)

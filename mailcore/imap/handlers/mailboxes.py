@@ -31,7 +31,6 @@ from ..selected import SelectedMailbox
 from ..session import Session, State
 from ..wire import mailbox_name
 
-SYSTEM_FLAGS = "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
 DELIMITER = store.DELIMITER
 
 
@@ -100,10 +99,8 @@ def select(session: Session, cmd: c.Select) -> Reply:
     view = SelectedMailbox(
         account, folder, readonly=cmd.readonly, condstore="CONDSTORE" in session.enabled
     )
-    permanent = "" if cmd.readonly else f"{SYSTEM_FLAGS} \\*"
     lines = [
-        untagged(f"FLAGS ({SYSTEM_FLAGS})"),
-        untagged(f"OK [PERMANENTFLAGS ({permanent})] Limited"),
+        *view.flags_lines(),
         untagged(b"%d EXISTS" % view.exists),
         untagged(b"%d RECENT" % len(view.recent)),
     ]

@@ -53,13 +53,16 @@ def store_(session: Session, cmd: c.Store) -> Reply:
         current = {
             i.uid: i for i in store.items(view.account, view.folder, others, with_summary=False)
         }
+        reported = []
         for uid in uids:
-            n = view.msn(uid)
             if uid in changed:
-                lines.append(view.flags_response(n, uid, changed[uid].flags, changed[uid].modseq))
+                reported.append((uid, changed[uid].flags, changed[uid].modseq))
             elif uid in current:
                 item = current[uid]
-                lines.append(view.flags_response(n, uid, store.flag_names(item), item.modseq))
+                reported.append((uid, store.flag_names(item), item.modseq))
+        lines.extend(view.announce(name for _, names, _ in reported for name in names))
+        for uid, names, modseq in reported:
+            lines.append(view.flags_response(view.msn(uid), uid, names, modseq))
     elif view.condstore:
         # RFC 7162 3.2: with .SILENT the new MODSEQ is still reported.
         for uid, ch in changed.items():
