@@ -239,7 +239,10 @@ class Wire:
     def _poll(self) -> bool:
         """Read what has arrived without waiting; whether it was anything. A readable TLS
         socket may hold only TLS records (a TLS 1.3 session ticket), so read, not select."""
-        if not select.select([self.sock], [], [], 0)[0] and not (
+        # poll, not select: the test process may hold more than FD_SETSIZE descriptors.
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        if not poller.poll(0) and not (
             isinstance(self.sock, ssl.SSLSocket) and self.sock.pending()
         ):
             return False

@@ -12,8 +12,8 @@ from mailcore.models import Account, Folder, FolderKind, SpecialUse
 
 from .. import commands as c
 from ..mutf7 import decode as mutf7_decode
+from ..patterns import ancestors, parents
 from ..patterns import compile as compile_pattern
-from ..patterns import parents
 from ..responses import (
     ALREADYEXISTS,
     CANNOT,
@@ -147,6 +147,11 @@ def delete(session: Session, cmd: c.Delete) -> Reply:
     folder = mail_folder(account, path_of(session, cmd.mailbox))
     with refusals():
         store.delete_folder(account, folder)
+    if session.selected is not None and session.selected.folder.pk == folder.pk:
+        # The session deleted its own selected mailbox: like Dovecot, it is closed (back
+        # to the authenticated state) and the client hears the tagged OK, not the BYE
+        # that ends a session whose mailbox another session deleted.
+        session.selected, session.state = None, State.AUTHENTICATED
     return session.ok(cmd.tag, "DELETE completed")
 
 
@@ -214,14 +219,24 @@ def lsub(session: Session, cmd: c.Lsub) -> Reply:
     account = session.require_account()
     folders = store.list_folders(account, FolderKind.MAIL)
     with_children = parents(f.path for f in folders)
-    matcher = compile_pattern(path_of(session, cmd.reference), path_of(session, cmd.pattern))
-    lines = []
+    reference, pattern = path_of(session, cmd.reference), path_of(session, cmd.pattern)
+    matcher = compile_pattern(reference, pattern)
+    found: dict[str, str] = {}
     for folder in folders:
-        if folder.subscribed and matcher(folder.path):
-            attrs = " ".join(_attributes(folder, with_children, False))
-            lines.append(
-                untagged(f'LSUB ({attrs}) "/" '.encode() + wire_name(session, folder.path))
-            )
+        if not folder.subscribed:
+            continue
+        if matcher(folder.path):
+            found[folder.path] = " ".join(_attributes(folder, with_children, False))
+        elif (reference + pattern).endswith("%"):
+            # RFC 3501 6.3.9: "foo/bar" subscribed but not "foo": LSUB "" "%" returns
+            # "foo", flagged \Noselect.
+            for level in ancestors(folder.path, DELIMITER):
+                if matcher(level):
+                    found.setdefault(level, "\\Noselect")
+    lines = [
+        untagged(f'LSUB ({found[path]}) "/" '.encode() + wire_name(session, path))
+        for path in sorted(found, key=lambda p: (p != store.INBOX, p))
+    ]
     return session.ok(cmd.tag, "LSUB completed", lines=lines)
 
 
@@ -263,10 +278,13 @@ def status(session: Session, cmd: c.Status) -> Reply:
 QUOTA_ROOT = '""'
 
 
-def _quota_line(account: Account) -> bytes:
+def _quota_line(account: Account) -> bytes | None:
+    """The QUOTA response of the account's one quota root, None when it has no limit:
+    RFC 9208 9 gives a QUOTA response at least one resource, and a resource a limit, so
+    an unlimited account has no quota root at all."""
     limit = store.quota_limit(account)
     if not limit:
-        return untagged(f"QUOTA {QUOTA_ROOT} ()")
+        return None
     used = store.quota_usage(account)
     # STORAGE is counted in units of 1024 octets (RFC 9208 5.1).
     return untagged(f"QUOTA {QUOTA_ROOT} (STORAGE {(used + 1023) // 1024} {limit // 1024})")
@@ -275,15 +293,20 @@ def _quota_line(account: Account) -> bytes:
 def getquotaroot(session: Session, cmd: c.GetQuotaRoot) -> Reply:
     account = session.require_account()
     folder = mail_folder(account, path_of(session, cmd.mailbox))
-    root = untagged(b"QUOTAROOT " + wire_name(session, folder.path) + b" " + QUOTA_ROOT.encode())
-    return session.ok(cmd.tag, "GETQUOTAROOT completed", lines=[root, _quota_line(account)])
+    quota = _quota_line(account)
+    root = b"QUOTAROOT " + wire_name(session, folder.path)
+    if quota is None:
+        return session.ok(cmd.tag, "GETQUOTAROOT completed", lines=[untagged(root)])
+    lines = [untagged(root + b" " + QUOTA_ROOT.encode()), quota]
+    return session.ok(cmd.tag, "GETQUOTAROOT completed", lines=lines)
 
 
 def getquota(session: Session, cmd: c.GetQuota) -> Reply:
     account = session.require_account()
-    if cmd.root != "":
+    quota = _quota_line(account) if cmd.root == "" else None
+    if quota is None:
         raise No("no such quota root", NONEXISTENT)
-    return session.ok(cmd.tag, "GETQUOTA completed", lines=[_quota_line(account)])
+    return session.ok(cmd.tag, "GETQUOTA completed", lines=[quota])
 
 
 def setquota(session: Session, cmd: c.SetQuota) -> Reply:
