@@ -96,6 +96,8 @@ class Session:
         self.auth_failures = 0
         self.pending: Callable[[bytes], Reply] | None = None  # awaits a continuation line
         self.pending_tag: str | None = None
+        # Untagged lines a handler queued for the current command's response.
+        self.notices: list[bytes] = []
 
     # --- capabilities -----------------------------------------------------------------
 
@@ -140,6 +142,8 @@ class Session:
         except Exception:
             log.exception("IMAP command %s failed", type(command).__name__)
             reply = Reply([status_line(command.tag, NO, "internal error", "SERVERBUG")])
+        if self.notices:
+            reply.lines[:0], self.notices = self.notices, []
         return self._with_updates(command, reply)
 
     def _gate(self, command: c.Command) -> None:
@@ -200,9 +204,14 @@ class Session:
         self.state = State.AUTHENTICATED
 
     def enable_condstore(self) -> None:
+        if "CONDSTORE" in self.enabled:
+            return
         self.enabled.add("CONDSTORE")
         if self.selected is not None:
             self.selected.condstore = True
+            # Enabled with a mailbox selected (RFC 7162 3.1): like Dovecot, tell the
+            # client the mailbox's HIGHESTMODSEQ with this command's response.
+            self.notices.append(untagged(b"OK [HIGHESTMODSEQ %d] Highest" % self.selected.modseq))
 
 
 def decode_sasl(text: str) -> bytes:

@@ -141,8 +141,15 @@ def _render(session: Session, plan: _Plan, item: Item) -> bytes:
         elif name == "RFC822" or name == "RFC822.HEADER" or name == "RFC822.TEXT":
             assert summary is not None
             parts.append(rfc822_item(raw, summary, name))
-    if getattr(item, "flags_changed", False) and not wants_flags:
-        parts.append(b"FLAGS " + _flags(session, item))
+    if getattr(item, "flags_changed", False):
+        if not wants_flags:
+            parts.append(b"FLAGS " + _flags(session, item))
+        if view.condstore:
+            # RFC 7162 3.1: once CONDSTORE is enabled, a FETCH that sets \\Seen reports
+            # the message's UID and new MODSEQ with its flags.
+            asked = {a.name for a in plan.items}
+            parts += [b"UID %d" % item.uid] if "UID" not in asked else []
+            parts += [b"MODSEQ (%d)" % item.modseq] if "MODSEQ" not in asked else []
     return untagged(b"%d FETCH (" % msn + b" ".join(parts) + b")")
 
 
