@@ -385,9 +385,20 @@ def _client_tls() -> ssl.SSLContext:
     return context
 
 
-def connect(port: int, *, login: bool = True, tls: bool = False) -> Wire:
-    """A connection to the listener on `port`, logged in as alice unless asked not to."""
+def connect(port: int, *, login: bool = True, tls: bool = False, select: str = "") -> Wire:
+    """A connection to the listener on `port`, logged in as alice unless asked not to,
+    with `select` selected if given."""
     wire = Wire(port, tls=tls)
     if login:
         wire.login()
+    if select:
+        wire.select(select).ok()
     return wire
+
+
+@pytest.fixture(name="other")
+def other_session(plain_imap, wire):
+    """A second session of alice's with INBOX selected, opened after the module's `wire`
+    (so \\Recent went to `wire` if it selected INBOX)."""
+    with connect(plain_imap.imap_port, select="INBOX") as second:
+        yield second

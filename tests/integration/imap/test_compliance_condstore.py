@@ -5,7 +5,7 @@ FETCH response once enabled."""
 from __future__ import annotations
 
 import pytest
-from support.imapwire import connect, fast_passwords  # noqa: F401 (autouse)
+from support.imapwire import connect, fast_passwords, other_session  # noqa: F401 (fixtures)
 from support.messages import message
 
 
@@ -14,13 +14,6 @@ def wire(plain_imap, mailbox):
     _, put = mailbox
     put(message(1), message(2), message(3))
     with connect(plain_imap.imap_port) as w:
-        yield w
-
-
-@pytest.fixture
-def other(plain_imap, mailbox):
-    with connect(plain_imap.imap_port) as w:
-        w.select().ok()
         yield w
 
 

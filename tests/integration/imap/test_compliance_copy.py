@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import pytest
-from support.imapwire import Lit, connect, fast_passwords  # noqa: F401 (autouse)
+from support.imapwire import Lit, connect, fast_passwords, other_session  # noqa: F401 (fixtures)
 from support.messages import message
 
 from mailcore import store
@@ -15,15 +15,7 @@ from mailcore import store
 def wire(plain_imap, mailbox):
     _, put = mailbox
     put(*[message(n) for n in range(1, 7)])
-    with connect(plain_imap.imap_port) as w:
-        w.select().ok()
-        yield w
-
-
-@pytest.fixture
-def other(plain_imap, wire):
-    with connect(plain_imap.imap_port) as w:
-        w.select().ok()
+    with connect(plain_imap.imap_port, select="INBOX") as w:
         yield w
 
 

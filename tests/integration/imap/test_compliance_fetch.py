@@ -150,8 +150,7 @@ def _bodystructure(extensible: bool) -> bytes:
 def wire(plain_imap, mailbox):
     _, put = mailbox
     put(NESTED)
-    with connect(plain_imap.imap_port) as w:
-        w.select().ok()
+    with connect(plain_imap.imap_port, select="INBOX") as w:
         yield w
 
 

@@ -71,8 +71,7 @@ def wire(plain_imap, mailbox):
     store.expunge(alice, inbox)
     for raw, flags, when in MESSAGES:
         store.append(alice, inbox, raw, flags=flags, internal_date=when)
-    with connect(plain_imap.imap_port) as w:
-        w.select().ok()
+    with connect(plain_imap.imap_port, select="INBOX") as w:
         yield w
 
 
