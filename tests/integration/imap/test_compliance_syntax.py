@@ -7,7 +7,14 @@ from __future__ import annotations
 import base64
 
 import pytest
-from support.imapwire import ALICE, Lit, Wire, connect, fast_passwords  # noqa: F401 (autouse)
+from support.imapwire import (  # noqa: F401 (fast_passwords: autouse)
+    ALICE,
+    Lit,
+    MailboxView,
+    Wire,
+    connect,
+    fast_passwords,
+)
 from support.messages import message
 
 PLAIN = base64.b64encode(b"\0alice@example.test\0alice-pw").decode()
@@ -325,3 +332,20 @@ def test_starttls_and_logindisabled(imap_ports, mailbox):
     with Wire(imap_ports.imaps_port, tls=True) as wire:
         assert b"STARTTLS" not in wire.greeting.code_args
         wire.login()
+
+
+def test_pipelined_commands_are_answered_in_order_with_their_tags(wire, mailbox):
+    _, put = mailbox
+    put(message(1), message(2))
+    wire.login()
+    # Any ASTRING-CHAR but "+" may be in a tag (9), "]" and "~" included.
+    tags = ["p1", "x]y", "~t", "A.b-C_0", "007"]
+    wire.send(
+        b"p1 SELECT INBOX\r\nx]y FETCH 1 FLAGS\r\n~t STORE 2 +FLAGS (\\Seen)\r\n"
+        b"A.b-C_0 SEARCH SEEN\r\n007 CHECK\r\n"
+    )
+    wire.view = MailboxView()  # the pipelined SELECT, as command() would do
+    responses = [wire.read_response(tag) for tag in tags]
+    assert [r.tagged.tag for r in responses] == tags
+    assert all(r.status == "OK" for r in responses)
+    assert responses[3].search() == [2]
