@@ -241,7 +241,33 @@ class _Grammar:
             if len(delimiter) != 1:
                 self.fail("the hierarchy delimiter is one QUOTED-CHAR")
         self.sp()
-        return attrs, delimiter, self.mailbox()
+        name = self.mailbox()
+        if self.take(b" "):
+            self.list_extended()
+        return attrs, delimiter, name
+
+    def list_extended(self) -> None:
+        # mbox-list-extended = "(" [mbox-list-extended-item *(SP mbox-list-extended-item)]
+        # ")"; item = astring SP tagged-ext-val (RFC 5258 9, RFC 4466 2.1)
+        def item() -> None:
+            self.astring()
+            self.sp()
+            self.tagged_ext_val()
+
+        self.paren(item)
+
+    def tagged_ext_val(self) -> None:
+        # tagged-ext-val = tagged-ext-simple / "(" [tagged-ext-comp] ")"
+        if self.peek() == b"(":
+            self.paren(self.tagged_ext_comp)
+        else:
+            self.sequence_set()
+
+    def tagged_ext_comp(self) -> None:
+        if self.peek() == b"(":
+            self.paren(self.tagged_ext_comp, least=1)
+        else:
+            self.astring()
 
     # resp-text (RFC 3501 7.1 and the extensions' codes)
 

@@ -202,16 +202,24 @@ def list_(session: Session, cmd: c.List) -> Reply:
         compile_pattern(path_of(session, cmd.reference), path_of(session, p)) for p in cmd.patterns
     ]
     show_subscribed = "SUBSCRIBED" in cmd.selection or "SUBSCRIBED" in cmd.returns
+    # RFC 5258 3.5: with RECURSIVEMATCH, a mailbox that is not subscribed itself but has a
+    # subscribed descendant is listed too, with CHILDINFO saying why.
+    recursive = {"RECURSIVEMATCH", "SUBSCRIBED"} <= cmd.selection
+    subscribed_below = parents(f.path for f in folders if f.subscribed) if recursive else set()
     lines = []
     for folder in folders:
         if not any(m(folder.path) for m in matchers):
             continue
+        extra = b""
         if "SUBSCRIBED" in cmd.selection and not folder.subscribed:
-            continue
+            if folder.path not in subscribed_below:
+                continue
+            extra = b' ("CHILDINFO" ("SUBSCRIBED"))'
         if "SPECIAL-USE" in cmd.selection and folder.special_use in ("", SpecialUse.INBOX):
             continue
         attrs = " ".join(_attributes(folder, with_children, show_subscribed))
-        lines.append(untagged(f'LIST ({attrs}) "/" '.encode() + wire_name(session, folder.path)))
+        name = wire_name(session, folder.path)
+        lines.append(untagged(f'LIST ({attrs}) "/" '.encode() + name + extra))
     return session.ok(cmd.tag, "LIST completed", lines=lines)
 
 

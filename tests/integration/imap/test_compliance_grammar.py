@@ -64,6 +64,7 @@ RFC_EXAMPLES = [
     b'* QUOTAROOT INBOX ""',
     b"* QUOTAROOT INBOX",
     b'* LIST (\\HasNoChildren \\Sent) "/" "Sent Items"',
+    b'* LIST () "/" "Foo" ("CHILDINFO" ("SUBSCRIBED"))',  # RFC 5258 5
     b"a4 NO [TOOBIG] literal too large",
 ]
 

@@ -89,6 +89,14 @@ def test_list_extended_and_special_use_selection(wire):
     assert "Travel" not in subscribed and all("\\Subscribed" in a for a in subscribed.values())
     returned = listing(wire, '""', "*", "RETURN (SUBSCRIBED CHILDREN SPECIAL-USE)")
     assert "\\Subscribed" not in returned["Travel"] and "\\Subscribed" in returned["Projects"]
+    # RFC 5258 3.5: RECURSIVEMATCH lists an unsubscribed parent of a subscribed mailbox,
+    # with CHILDINFO.
+    wire.command('UNSUBSCRIBE "Projects"').ok()
+    lines = wire.command('LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"').ok().untagged("LIST")
+    (parent,) = [line for line in lines if line.value[2] == b"Projects"]
+    assert parent.raw.endswith(b' "Projects" ("CHILDINFO" ("SUBSCRIBED"))\r\n')
+    assert "\\Subscribed" not in parent.value[0]
+    assert "Projects" not in listing(wire, "(SUBSCRIBED)", '""', "%")
     several = listing(wire, '""', '("INBOX" "Projects/%")')  # RFC 5258: several patterns
     assert list(several) == ["INBOX", "Projects/2026", "Projects/Old"]
     assert wire.command('LIST (BOGUS) "" *').status == "BAD"
