@@ -167,6 +167,8 @@ class SelectedMailbox:
     def spelled(self, names: Iterable[str]) -> list[str]:
         """Flag names with each keyword spelled as FLAGS announced it: keywords compare
         without regard to case, and messages may hold other spellings of one."""
+        if not self.keywords:
+            return list(names)
         spelling = {k.lower(): k for k in self.keywords}
         return [spelling.get(name.lower(), name) for name in names]
 
