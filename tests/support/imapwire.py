@@ -169,6 +169,7 @@ class Wire:
         self.buf = b""
         self.tags = (f"t{n}" for n in range(1, 1_000_000))
         self.view: MailboxView | None = None
+        self.previous_view: MailboxView | None = None
         self.greeting = self.read_line()
         if self.greeting.kind != "untagged" or self.greeting.name not in ("OK", "PREAUTH", "BYE"):
             raise GrammarError(f"greeting must be OK, PREAUTH or BYE: {self.greeting.raw!r}")
@@ -293,7 +294,9 @@ class Wire:
     def _before(self, words: list[Any]) -> None:
         verb = _verb(words)
         if verb in (b"SELECT", b"EXAMINE"):
-            self.view = MailboxView()  # even a failed SELECT leaves no mailbox selected
+            # A failed SELECT (NO) leaves no mailbox selected (RFC 3501 6.3.1); a BAD one
+            # was not carried out, so the previous view stays.
+            self.previous_view, self.view = self.view, MailboxView()
 
     def read_response(
         self, tag: str, words: list[Any] | None = None, *, stop_at_continuation: bool = True
@@ -322,8 +325,11 @@ class Wire:
         verb = _verb(words)
         if verb in _NO_EXPUNGE and any(line.name == "EXPUNGE" for line in lines):
             raise GrammarError(f"EXPUNGE during {verb.decode()} (RFC 3501 7.4.1)")
-        if verb in (b"SELECT", b"EXAMINE", b"CLOSE", b"UNSELECT") and (
-            verb in (b"CLOSE", b"UNSELECT") or last.name != "OK"
+        selecting = verb in (b"SELECT", b"EXAMINE")
+        if selecting and last.name == "BAD":
+            self.view = self.previous_view
+        elif (selecting and last.name == "NO") or (
+            verb in (b"CLOSE", b"UNSELECT") and last.name == "OK"
         ):
             self.view = None
         return Response(tag, lines)

@@ -91,9 +91,12 @@ def store_failure(exc: store.StoreError) -> No:
 
 def select(session: Session, cmd: c.Select) -> Reply:
     account = session.require_account()
-    # RFC 3501 6.3.1: a SELECT, even a failed one, first deselects the current mailbox.
+    # A name that is not modified UTF-7 is a BAD command: like every BAD, and as in
+    # Dovecot, it leaves the session as it was.
+    path = path_of(session, cmd.mailbox)
+    # RFC 3501 6.3.1: a SELECT that fails (NO) has deselected the current mailbox.
     session.selected, session.state = None, State.AUTHENTICATED
-    folder = mail_folder(account, path_of(session, cmd.mailbox))
+    folder = mail_folder(account, path)
     if cmd.condstore:
         session.enable_condstore()
     view = SelectedMailbox(

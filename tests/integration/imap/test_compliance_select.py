@@ -97,6 +97,16 @@ def test_a_failed_select_leaves_no_mailbox_selected(wire, mailbox):
     assert wire.command("FETCH 1 FLAGS").status == "BAD"  # 6.3.1: deselected anyway
 
 
+def test_a_bad_select_changes_nothing(wire, mailbox):
+    _, put = mailbox
+    put(message(1))
+    wire.select().ok()
+    # Not carried out, like every BAD (as in Dovecot): INBOX stays selected.
+    for command in ('SELECT "&Jjo"', "SELECT", "SELECT INBOX (BOGUS)"):
+        assert wire.command(command).status == "BAD"
+        assert wire.command("FETCH 1 UID").ok().fetch() == {1: {"UID": 1}}
+
+
 def test_inbox_is_case_insensitive_and_reselecting_starts_over(wire, mailbox):
     _, put = mailbox
     put(message(1))
