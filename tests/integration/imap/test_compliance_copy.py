@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from support.imapwire import Lit, connect, fast_passwords, other_session  # noqa: F401 (fixtures)
 from support.messages import message
@@ -169,3 +171,42 @@ def test_expunge_with_nothing_deleted_and_in_a_read_only_mailbox(wire):
     wire.command("CLOSE").ok()  # no expunge from a read-only CLOSE
     wire.select().ok()
     assert wire.command("SEARCH DELETED").ok().search() == [1]
+
+
+def test_random_work_of_three_sessions_stays_consistent(plain_imap, mailbox):
+    # imaptest's core check: sessions on one mailbox do random work; every response goes
+    # through each session's view (numbers, UIDs, no EXPUNGE during FETCH/STORE/SEARCH),
+    # and at the end every session sees exactly what the store holds.
+    alice, put = mailbox
+    put(*[message(n) for n in range(1, 11)])
+    rng = random.Random(7162)  # 30 other seeds pass as well
+    with (
+        connect(plain_imap.imap_port, select="INBOX") as a,
+        connect(plain_imap.imap_port, select="INBOX") as b,
+        connect(plain_imap.imap_port, select="INBOX") as c,
+    ):
+        for step in range(150):
+            wire = rng.choice([a, b, c])
+            exists = wire.view.exists or 0
+            n = rng.randint(1, exists) if exists else 0
+            commands = [
+                ("NOOP",),
+                ("APPEND INBOX ", Lit(message(100 + step), plus=True)),
+                ("FETCH 1:* (UID FLAGS)",) if exists else ("NOOP",),
+                ("SEARCH ALL",),
+                (f"STORE {n} +FLAGS (\\Deleted $K{step % 3})",) if n else ("CHECK",),
+                (f"STORE {n} -FLAGS.SILENT (\\Deleted)",) if n else ("CHECK",),
+                ("EXPUNGE",),
+                ("UID FETCH 1:* FLAGS",),
+                (f"COPY {n} INBOX",) if n else ("NOOP",),
+                (f"MOVE {n} Archive",) if n else ("NOOP",),
+            ]
+            response = wire.command(*rng.choice(commands))
+            assert response.status in ("OK", "NO"), response.raw
+            assert response.code in (None, "EXPUNGEISSUED", "COPYUID", "APPENDUID"), response.raw
+        held = store.uid_list(alice, store.find_folder(alice, "INBOX"))
+        for wire in (a, b, c):
+            wire.command("NOOP").ok()  # hears of every change
+            fetched = wire.command("UID FETCH 1:* UID").ok()
+            assert [d["UID"] for d in fetched.fetch().values()] == held
+            assert wire.view.uids == held

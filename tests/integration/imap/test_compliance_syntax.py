@@ -5,6 +5,7 @@ state, malformed input, limits, literals in any argument position, AUTHENTICATE 
 from __future__ import annotations
 
 import base64
+import random
 
 import pytest
 from support.imapwire import (  # noqa: F401 (fast_passwords: autouse)
@@ -369,8 +370,6 @@ WORDS = [
 def test_random_commands_always_get_a_well_formed_answer(wire, mailbox):
     # In the spirit of imaptest's random mode: commands built from real tokens in random
     # order. Every reply goes through the grammar; none may be a server error.
-    import random
-
     _, put = mailbox
     put(message(1), message(2), message(3))
     wire.login()
