@@ -274,6 +274,7 @@ def mailbox_numbers(port: int, mailboxes: dict[int, str]) -> dict[int, dict[str,
         samples[count] = {"select_first": [first], "select": [], "uid": [], "seq": [], "deep": []}
         # A bulk row renders exactly as the appended message it copies.
         pair = client.run(b"UID FETCH 1,%d (UID FLAGS ENVELOPE BODYSTRUCTURE)" % count)
+        pair = [r for r in pair if b" FETCH " in r[:24]]
         pair = [re.sub(rb"^\* \d+ FETCH \(UID \d+ FLAGS \([^)]*\) ", b"", r) for r in pair]
         assert len(pair) == 2 and pair[0] == pair[1], pair
         raw = client.run(b"UID FETCH 1,%d BODY.PEEK[]" % count)

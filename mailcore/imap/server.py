@@ -192,6 +192,10 @@ class Connection:
             status = NO if error.no else BAD
             await self.write(status_line(error.tag or tag_of(data), status, error.text, error.code))
             return await self.count_bad() if status == BAD else True
+        except Exception:  # the property tests say this never happens; if it does, stay up
+            log.exception("IMAP parser failed on %r", data[:200])
+            await self.write(status_line(tag_of(data), BAD, "could not parse the command"))
+            return await self.count_bad()
         self.bad_commands = 0
         reply = await in_db_thread(self.session.execute)(command)
         return await self.send(reply, command)

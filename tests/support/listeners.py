@@ -27,6 +27,9 @@ def running(listener) -> Iterator[None]:
         loop.run_until_complete(listener.start())
         started.set()
         loop.run_forever()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
