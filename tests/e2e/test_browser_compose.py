@@ -3,6 +3,7 @@ back over IMAP), replying, forwarding, and drafts saved on their own."""
 
 from __future__ import annotations
 
+import imaplib
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 from support.listeners import free_port, loopback_config, running
 
 from mailcore import store
+from mailcore.imap.server import imap
 from mailcore.models import SpecialUse
 
 
@@ -41,20 +43,7 @@ def _wait_for(page, predicate, timeout: float = 10.0):
 
 @pytest.fixture
 def imap_reader(tmp_path, transactional_db):
-    """Reads an account's Inbox over IMAP when the IMAP server exists, else through the store."""
-    try:
-        from mailcore.imap.server import imap
-    except ImportError:
-        imap = None
-    if imap is None:
-
-        def through_store(account, password):
-            return [store.read_raw(account, i) for i in _inbox(account)]
-
-        yield through_store
-        return
-    import imaplib
-
+    """Reads an account's Inbox over IMAP, from a real IMAP listener."""
     config, tls = loopback_config(
         tmp_path, "mail.example.test", imap_port=free_port(), allow_plaintext_auth=True
     )
