@@ -7,9 +7,9 @@ from __future__ import annotations
 def off_loop(fn, *args, **kwargs):
     """Run a store call on a thread of its own and return its result.
 
-    Playwright's sync API keeps an event loop in the test thread, and the store publishes
-    its change events with async_to_sync, which refuses to run beside a loop; a worker
-    thread is also what the real writers (SMTP, IMAP, the web app) are.
+    Playwright's sync API keeps an event loop in the test thread, beside which Django
+    refuses ORM calls; a worker thread is also what the real writers (SMTP, IMAP, the web
+    app) are.
     """
     from concurrent.futures import ThreadPoolExecutor
 

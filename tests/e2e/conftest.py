@@ -4,8 +4,7 @@ tests, a fresh context (cookies, storage) per test; skipped cleanly where Chromi
 missing.
 
 Playwright's sync API keeps an asyncio loop running in the test thread for as long as it
-is started. Django refuses ORM calls beside a running loop, and the store's event
-publishing (async_to_sync) refuses to run there, so: the browser is started for the first
+is started. Django refuses ORM calls beside a running loop, so: the browser is started for the first
 browser test and stopped after the last one (not at the end of the whole session, where
 every later test in the run would have that loop in its thread), and only in between is
 DJANGO_ALLOW_ASYNC_UNSAFE set, for the ORM calls the tests make around the page."""
