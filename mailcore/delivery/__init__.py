@@ -1,5 +1,6 @@
 """Delivery and the queue: every message in flight goes through here, local or relayed."""
 
+from . import address_cache
 from .inbox import with_return_path
 from .local import Resolution, is_local_domain, resolve
 from .queue import (
@@ -18,6 +19,7 @@ __all__ = [
     "Recipient",
     "RelayReport",
     "Resolution",
+    "address_cache",
     "deliver",
     "enqueue",
     "enqueue_many",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..models import Account, Alias, Domain
+from django.db.models import Sum
+
+from ..models import Account, Alias, Domain, Folder
 from ..store import InvalidAddress, normalise_address
 
 # Aliases may name other aliases; stop expanding past this depth (a loop or a mistake).
@@ -27,6 +29,14 @@ class Resolution:
 
 def is_local_domain(domain: str) -> bool:
     return Domain.objects.filter(name=domain.lower().rstrip("."), active=True).exists()
+
+
+def over_quota(account_id: int, quota_bytes: int) -> bool:
+    """The account's committed usage has reached its limit (0: no limit)."""
+    if not quota_bytes:
+        return False
+    usage = Folder.objects.filter(account_id=account_id).aggregate(s=Sum("size_total"))["s"]
+    return (usage or 0) >= quota_bytes
 
 
 def _split(address: str) -> tuple[str, str] | None:

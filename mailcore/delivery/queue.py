@@ -17,6 +17,7 @@ from django.db import transaction
 
 from ..models import Account, Blob, QueuedMessage, QueueRecipient, RecipientState
 from ..store.blobs import write_bytes
+from . import address_cache
 from .client import Recipient
 from .inbox import DeliveryReport, process_message, process_messages
 from .local import is_local_domain
@@ -108,7 +109,7 @@ def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
         _, at, domain = address.rpartition("@")
         domain = domain.lower()
         if domain not in local_domains:
-            local_domains[domain] = bool(at) and is_local_domain(domain)
+            local_domains[domain] = bool(at) and _local_domain(domain)
         return local_domains[domain]
 
     sizes = {s.digest: len(s.raw) for s in submissions}
@@ -151,6 +152,19 @@ def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
     return [
         Enqueued(m, by_message[m.pk], s.raw) for m, s in zip(messages, submissions, strict=True)
     ]
+
+
+def _local_domain(domain: str) -> bool:
+    """`is_local_domain`, with a "yes" remembered for a few seconds (address_cache): a
+    stale yes sends a recipient of a domain deactivated elsewhere a moment ago to local
+    delivery, which resolves it afresh and bounces it."""
+    if address_cache.known_local_domain(domain):
+        return True
+    since = address_cache.generation()
+    if not is_local_domain(domain):
+        return False
+    address_cache.remember_local_domain(domain, since)
+    return True
 
 
 def deliver(

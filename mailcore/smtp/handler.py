@@ -22,10 +22,11 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from mailcore.auth import check_password, is_blocked, record_failure, record_success
-from mailcore.delivery import Recipient, resolve, with_return_path
+from mailcore.delivery import Recipient, address_cache, resolve, with_return_path
+from mailcore.delivery.address_cache import Accepted
 from mailcore.delivery.ingest import accept
+from mailcore.delivery.local import over_quota
 from mailcore.seam import in_db_thread
-from mailcore.store import quota_usage
 
 from . import codes
 from .protocol import MailEnvelope
@@ -44,17 +45,29 @@ class Policy:
 
 def check_recipient(address: str, authenticated: bool) -> tuple[str | None, bool]:
     """(None if this recipient may be accepted, else the reply refusing it; whether it
-    is delivered here and nowhere else, to accounts only)."""
+    is delivered here and nowhere else, to accounts only). A local recipient accepted
+    is remembered for a few seconds (address_cache), so the next RCPT for it needs no
+    query."""
+    since = address_cache.generation()
     resolution = resolve(address)
     if not resolution.local_domain:
         return (None if authenticated else codes.RELAY_DENIED), False
     if resolution.unknown_local:
         return codes.NO_SUCH_USER, False
+    answer = Accepted(final=not resolution.external)
     if len(resolution.accounts) == 1 and not resolution.external:
         account = resolution.accounts[0]
-        if account.quota_bytes and quota_usage(account) >= account.quota_bytes:
-            return codes.MAILBOX_FULL_TEMP, False
-    return None, not resolution.external
+        answer = Accepted(True, account.pk, account.quota_bytes)
+    address_cache.remember_accepted(address, answer, since)
+    return quota_refusal(answer), answer.final
+
+
+def quota_refusal(answer: Accepted) -> str | None:
+    """452 4.2.2 if the one account a recipient leads to is full (usage is never cached;
+    a distribution group is not checked here: each member is, at delivery)."""
+    if answer.account_id is None or not over_quota(answer.account_id, answer.quota_bytes):
+        return None
+    return codes.MAILBOX_FULL_TEMP
 
 
 def _dsn_recipient(envelope: Envelope, address: str) -> Recipient:
@@ -197,9 +210,17 @@ class MailHandler:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return codes.TOO_MANY_RECIPIENTS
         try:
-            refusal, final = await in_db_thread(check_recipient)(
-                address, bool(session.authenticated)
-            )
+            # The usual recipient, an account accepted a moment ago, is answered here on
+            # the event loop; only its quota, if it has one, needs the database.
+            known = address_cache.accepted(address)
+            if known is None:
+                refusal, final = await in_db_thread(check_recipient)(
+                    address, bool(session.authenticated)
+                )
+            else:
+                refusal, final = None, known.final
+                if known.quota_bytes:
+                    refusal = await in_db_thread(quota_refusal)(known)
         except Exception:
             log.exception("recipient check failed for %r", address)
             return codes.TEMP_FAILURE
