@@ -33,6 +33,17 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_address_cache():
+    """Addresses RCPT remembered (mailcore.delivery.address_cache) never outlive the test
+    whose database held them: a rolled-back or flushed database sends no signal."""
+    from mailcore.delivery import address_cache
+
+    address_cache.forget()
+    yield
+    address_cache.forget()
+
+
+@pytest.fixture(autouse=True)
 def _no_real_dns(monkeypatch):
     """DNS is the outside world: no test ever queries a real resolver. The relay tests
     install their own table of answers over this."""
