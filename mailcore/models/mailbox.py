@@ -142,8 +142,10 @@ class Item(models.Model):
 class ItemText(models.Model):
     """Search text of an item, kept apart so list and fetch queries read narrow rows.
 
-    On Postgres a generated tsvector column with a GIN index sits beside `body`
-    (migration 0002) for full-text search.
+    `body` is what IMAP SEARCH BODY reads (the body only, RFC 3501 6.4.4); the subject
+    and the addresses have their own columns. On Postgres a generated tsvector column
+    over subject, from, to, cc and body, GIN-indexed, sits beside them for full-text
+    search (migration 0004).
     """
 
     item = models.OneToOneField(
@@ -153,6 +155,8 @@ class ItemText(models.Model):
     to_text = models.TextField(blank=True)
     cc_text = models.TextField(blank=True)
     bcc_text = models.TextField(blank=True)
+    # The whole decoded subject (Item.subject is cut at 255 characters for lists).
+    subject = models.TextField(blank=True)
     headers = models.TextField(blank=True)
     body = models.TextField(blank=True)
 
