@@ -243,6 +243,7 @@ def _item_text(item: Item, prepared: PreparedMessage) -> ItemText:
         to_text=_addresses(summary.to),
         cc_text=_addresses(summary.cc),
         bcc_text=_addresses(summary.bcc),
+        subject=summary.subject,
         headers=_header_text(prepared.raw, summary),
         body=summary.search_text,
     )
@@ -334,7 +335,7 @@ _COPY_FIELDS = [
     "end",
     "recurrence_end",
 ]
-_TEXT_FIELDS = ["from_text", "to_text", "cc_text", "bcc_text", "headers", "body"]
+_TEXT_FIELDS = ["from_text", "to_text", "cc_text", "bcc_text", "subject", "headers", "body"]
 
 
 def _lock_pair(account: Account, a: Folder, b: Folder) -> tuple[Folder, Folder]:
