@@ -110,7 +110,7 @@ def _summarize(raw: bytes) -> MessageSummary:
     )
     first_text = next((t for t in walk.body_texts if t.strip()), "")
     summary.preview = collapse_space(first_text[: PREVIEW_CHARS * 8])[:PREVIEW_CHARS]
-    summary.search_text = _search_text(summary, walk)
+    summary.search_text = _search_text(walk)
     return summary
 
 
@@ -267,11 +267,12 @@ def _decoded_size(raw: bytes, part: BodyPart) -> int:
     return part.size
 
 
-def _search_text(summary: MessageSummary, walk: _Walk) -> str:
-    pieces = [summary.subject]
-    for name, addr in summary.from_ + summary.to + summary.cc + summary.bcc:
-        pieces.append(f"{name} {addr}".strip())
-    pieces.extend(walk.body_texts)
+def _search_text(walk: _Walk) -> str:
+    """The text IMAP SEARCH BODY reads (RFC 3501 6.4.4: "in the body of the message"):
+    the body parts, machine-readable report parts, attached messages' text and the
+    attachments' file names. The subject and addresses are header fields: the store
+    keeps them in columns of their own, and full-text search reads those too."""
+    pieces = list(walk.body_texts)
     pieces.extend(walk.other_texts)
     pieces.extend(a.filename for a in walk.attachments)
     text = "\n".join(p for p in pieces if p)

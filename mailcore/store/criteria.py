@@ -2,7 +2,8 @@
 
 The criteria cover IMAP SEARCH (RFC 3501 6.4.4), the web UI and EWS restrictions. Text
 matches are case-insensitive substrings as IMAP requires; FullText uses Postgres full-text
-search (a GIN-indexed tsvector, migration 0002) and falls back to substrings on SQLite.
+search (a GIN-indexed tsvector over subject, addresses and body, migration 0004) and falls
+back to substrings of the same columns on SQLite.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ _TEXT_COLUMNS = {
     "to": ["text__to_text"],
     "cc": ["text__cc_text"],
     "bcc": ["text__bcc_text"],
-    "subject": ["subject", "text__headers"],
+    "subject": ["text__subject"],
+    # RFC 3501 6.4.4: BODY is the body only; TEXT is the header and the body.
     "body": ["text__body"],
     "text": ["text__headers", "text__body"],
 }
@@ -171,15 +173,16 @@ def to_q(criterion: Criterion) -> Q:
 def _fulltext_q(query: str) -> Q:
     if connection.vendor == "postgresql":
         matching = ItemText.objects.extra(
-            where=["body_tsv @@ websearch_to_tsquery('simple', %s)"], params=[query]
+            where=["search_tsv @@ websearch_to_tsquery('simple', %s)"], params=[query]
         ).values("item_id")
         return Q(pk__in=matching) | Q(subject__icontains=query)
     q = Q()
     for word in query.split()[:8]:
         q &= (
-            Q(subject__icontains=word)
+            Q(text__subject__icontains=word)
             | Q(text__from_text__icontains=word)
             | Q(text__to_text__icontains=word)
+            | Q(text__cc_text__icontains=word)
             | Q(text__body__icontains=word)
         )
     return q

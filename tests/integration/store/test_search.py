@@ -81,3 +81,71 @@ def test_search_across_folders(alice, inbox):
     found = store.search_items(alice, s.Contains("subject", "report"))
     assert len(found) == 2
     assert store.search_items(alice, s.Contains("subject", "report"), folders=[inbox])[0].uid == 1
+
+
+@pytest.mark.parametrize(
+    "criterion, expected",
+    [
+        # RFC 3501 6.4.4: BODY is the body only, not the subject or the addresses...
+        (s.Contains("body", "quarterly"), []),
+        (s.Contains("body", "carol"), []),
+        (s.Contains("body", "numbers"), [1]),
+        # ...TEXT is the header and the body...
+        (s.Contains("text", "quarterly"), [1]),
+        (s.Contains("text", "carol"), [1]),
+        # ...and SUBJECT is the subject, not any header.
+        (s.Contains("subject", "T-77"), []),
+        (s.Contains("subject", "QUARTERLY"), [1]),
+    ],
+)
+def test_body_subject_and_text_are_apart(alice, inbox, criterion, expected):
+    assert store.search(alice, inbox, criterion) == expected
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("carol", [1]),  # a sender's name
+        ("quarterly", [1]),  # a word of the subject
+        ("carol numbers", [1]),  # words from different columns
+        # Whole addresses: Postgres's parser keeps an address as one token.
+        ("erin@corp.test", [2]),  # Cc
+        ("alice@example.test", [1, 2, 3]),  # To
+        ("pizza", [2]),
+    ],
+)
+def test_full_text_reads_subject_addresses_and_body(alice, inbox, query, expected):
+    assert store.search(alice, inbox, s.FullText(query)) == expected
+
+
+def test_long_subject_is_searched_whole(alice, message):
+    inbox = store.find_folder(alice, "INBOX")
+    store.append(alice, inbox, message("x" * 300 + " tail-word", "Body.\n"))
+    assert store.search(alice, inbox, s.Contains("subject", "tail-word")) == [1]
+    copied = store.copy(alice, inbox, [1], store.find_folder(alice, "Archive"))
+    archive = store.find_folder(alice, "Archive")
+    assert store.search(alice, archive, s.Contains("subject", "tail-word")) == [
+        copied.pairs[0][1]
+    ]
+
+
+def test_migration_rebuilds_old_search_texts(alice, inbox, settings):
+    """Migration 0004 rebuilds ItemText from the blobs; a row whose blob is gone keeps
+    its old text (subject and addresses in the body), so it stays searchable."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from mailcore.models import Item, ItemText
+    from mailcore.store.blobs import blob_storage
+
+    rebuild = import_module("mailcore.migrations.0004_search_text_body_only").rebuild_texts
+    old_style = "Quarterly report\nCarol carol@corp.test\nNumbers are up."
+    ItemText.objects.filter(item__folder=inbox).update(body=old_style, subject="")
+    gone = Item.objects.get(folder=inbox, uid=3)
+    blob_storage().delete(f"{gone.blob_id[:2]}/{gone.blob_id[2:4]}/{gone.blob_id}")
+    rebuild(apps, None)
+    assert store.search(alice, inbox, s.Contains("body", "quarterly")) == [3]
+    assert store.search(alice, inbox, s.Contains("body", "pizza")) == [2]
+    assert store.search(alice, inbox, s.Contains("subject", "invoice")) == [3]
+    assert store.search(alice, inbox, s.FullText("carol")) == [1, 3]
