@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,28 +33,40 @@ class DurableFileSystemStorage(FileSystemStorage):
         return name
 
     def _save(self, name: str, content) -> str:
-        full = Path(self.path(name))
-        full.parent.mkdir(parents=True, exist_ok=True)
-        if full.exists():
-            return name
-        fd, tmp = tempfile.mkstemp(dir=full.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                content.seek(0)
-                for chunk in content.chunks():
-                    fh.write(chunk)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, full)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(full.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        content.seek(0)
+        _write_durably(self.path(name), content.chunks())
         return name
+
+    def write_digest(self, name: str, data: bytes) -> None:
+        """`save` for a content address that `write_bytes` made (hex digits and
+        slashes, nothing to check), without the Storage API's name checks and file
+        objects: for a message they cost more than the write itself."""
+        _write_durably(os.path.join(self.location, name), (data,))
+
+
+def _write_durably(full: str, chunks: Iterable[bytes]) -> None:
+    """Write the file unless it exists, through a temporary file, fsynced with its
+    directory."""
+    if os.path.exists(full):
+        return
+    directory = os.path.dirname(full)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, full)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def blob_storage() -> Storage:
@@ -65,7 +78,9 @@ def write_bytes(data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
     name = f"{digest[:2]}/{digest[2:4]}/{digest}"
     storage = blob_storage()
-    if not storage.exists(name):
+    if isinstance(storage, DurableFileSystemStorage):
+        storage.write_digest(name, data)
+    elif not storage.exists(name):
         storage.save(name, ContentFile(data))
     return digest
 
