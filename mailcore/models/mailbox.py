@@ -110,6 +110,9 @@ class Item(models.Model):
     subject = models.CharField(max_length=255, blank=True)
     sender = models.CharField(max_length=255, blank=True, help_text="First From, for lists")
     sent_date = models.DateTimeField(null=True, blank=True)
+    # The day of the Date field in its own zone, for SENTBEFORE/SENTON/SENTSINCE, which
+    # compare dates "disregarding time and timezone" (RFC 3501 6.4.4).
+    sent_day = models.DateField(null=True, blank=True)
     preview = models.CharField(max_length=255, blank=True)
     has_attachments = models.BooleanField(default=False)
     # Groupware items (events, tasks): the iCalendar/vCard text in the blob is the truth,
@@ -127,6 +130,7 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["folder", "modseq"], name="item_folder_modseq"),
             models.Index(fields=["folder", "internal_date"], name="item_folder_date"),
+            models.Index(fields=["folder", "sent_day"], name="item_folder_sent_day"),
             models.Index(fields=["folder", "seen"], name="item_folder_seen"),
             models.Index(fields=["folder", "start", "end"], name="item_folder_timerange"),
         ]
