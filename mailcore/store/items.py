@@ -225,6 +225,8 @@ def _new_item(folder: Folder, entry: _NewItem, uid: int, modseq: int) -> Item:
         subject=summary.subject[:255],
         sender=_addresses(summary.from_[:1])[:255],
         sent_date=summary.date,
+        # The Date field's day in its own zone (RFC 3501 6.4.4 SENTON and friends).
+        sent_day=summary.date.date() if summary.date else None,
         preview=summary.preview[:255],
         has_attachments=summary.has_attachments,
         ical_uid=groupware.ical_uid[:255],
@@ -328,6 +330,7 @@ _COPY_FIELDS = [
     "subject",
     "sender",
     "sent_date",
+    "sent_day",
     "preview",
     "has_attachments",
     "ical_uid",
