@@ -141,14 +141,18 @@ def to_q(criterion: Criterion) -> Q:
             if smaller is not None:
                 q &= Q(size__lt=smaller)
             return q
-        case DateCmp(field=field, op=op, day=day):
-            column = "internal_date" if field == "internal" else "sent_date"
+        case DateCmp(field="sent", op=op, day=day):
+            # RFC 3501 6.4.4: the Date field's own day, "disregarding time and timezone".
+            lookup = {"before": "lt", "on": "exact", "since": "gte"}[op]
+            return Q(**{f"sent_day__{lookup}": day})
+        case DateCmp(op=op, day=day):
+            # The internal date is kept in UTC; its day is the UTC day.
             start, end = _day_start(day), _day_start(day + timedelta(days=1))
             if op == "before":
-                return Q(**{f"{column}__lt": start})
+                return Q(internal_date__lt=start)
             if op == "since":
-                return Q(**{f"{column}__gte": start})
-            return Q(**{f"{column}__gte": start, f"{column}__lt": end})
+                return Q(internal_date__gte=start)
+            return Q(internal_date__gte=start, internal_date__lt=end)
         case Uids(uids=uids):
             return uids.q()[0]
         case ModSeq(at_least=at_least):

@@ -124,9 +124,7 @@ def test_long_subject_is_searched_whole(alice, message):
     assert store.search(alice, inbox, s.Contains("subject", "tail-word")) == [1]
     copied = store.copy(alice, inbox, [1], store.find_folder(alice, "Archive"))
     archive = store.find_folder(alice, "Archive")
-    assert store.search(alice, archive, s.Contains("subject", "tail-word")) == [
-        copied.pairs[0][1]
-    ]
+    assert store.search(alice, archive, s.Contains("subject", "tail-word")) == [copied.pairs[0][1]]
 
 
 def test_migration_rebuilds_old_search_texts(alice, inbox, settings):
@@ -149,3 +147,35 @@ def test_migration_rebuilds_old_search_texts(alice, inbox, settings):
     assert store.search(alice, inbox, s.Contains("body", "pizza")) == [2]
     assert store.search(alice, inbox, s.Contains("subject", "invoice")) == [3]
     assert store.search(alice, inbox, s.FullText("carol")) == [1, 3]
+
+
+def test_sent_dates_are_the_date_fields_own_day(alice):
+    inbox = store.find_folder(alice, "INBOX")
+    store.append(alice, inbox, b"Date: Fri, 20 Mar 2026 23:30:00 -0800\r\n\r\nx\r\n")  # 21st UTC
+    store.append(alice, inbox, b"Date: Sat, 21 Mar 2026 00:30:00 +0100\r\n\r\nx\r\n")  # 20th UTC
+    store.append(alice, inbox, b"Subject: no date\r\n\r\nx\r\n")
+    on = s.DateCmp("sent", "on", date(2026, 3, 20))
+    assert store.search(alice, inbox, on) == [1]
+    assert store.search(alice, inbox, s.DateCmp("sent", "since", date(2026, 3, 21))) == [2]
+    assert store.search(alice, inbox, s.DateCmp("sent", "before", date(2026, 3, 21))) == [1]
+    archive = store.find_folder(alice, "Archive")
+    store.move(alice, inbox, [1, 2], archive)
+    assert store.search(alice, archive, on) == [1]
+
+
+def test_migration_fills_sent_day(alice):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from mailcore.models import Item
+
+    fill = import_module("mailcore.migrations.0005_item_sent_day").fill_sent_day
+    inbox = store.find_folder(alice, "INBOX")
+    store.append(alice, inbox, b"Date: Fri, 20 Mar 2026 23:30:00 -0800\r\n\r\nx\r\n")
+    store.append(alice, inbox, b"Subject: dated by hand\r\n\r\nx\r\n")
+    Item.objects.filter(folder=inbox, uid=2).update(sent_date=datetime(2026, 3, 22, 10, tzinfo=UTC))
+    Item.objects.filter(folder=inbox).update(sent_day=None)
+    fill(apps, None)
+    days = dict(Item.objects.filter(folder=inbox).values_list("uid", "sent_day"))
+    assert days == {1: date(2026, 3, 20), 2: date(2026, 3, 22)}
