@@ -1,0 +1,142 @@
+"""A lean multi-row INSERT for the hot paths of delivery (the group commit of ingest).
+
+`insert(objs)` stores model instances as `QuerySet.bulk_create(objs)` does (one statement
+per batch, every concrete column, auto_now/auto_now_add filled, new primary keys set on
+the instances) without the ORM's per-value compiler work, which for the small rows of a
+message costs more than the database does. The models stay the schema's truth: the
+column list comes from the model's _meta and each value goes through its field's own
+conversion, so a new field is inserted like any other. Nothing here knows a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, models, router
+from django.db.models.constants import OnConflict
+from django.db.models.fields import AutoFieldMixin
+from django.utils import timezone
+
+# Fields whose database value is the attribute itself, for the values models hold (str,
+# int, bool, None): their `get_db_prep_save` would only copy it. Exact classes only: a
+# subclass (a custom field) may convert, so it goes through its field like the rest.
+_AS_IS = frozenset(
+    {
+        models.CharField,
+        models.TextField,
+        models.BooleanField,
+        models.IntegerField,
+        models.BigIntegerField,
+        models.SmallIntegerField,
+        models.PositiveIntegerField,
+        models.PositiveBigIntegerField,
+        models.PositiveSmallIntegerField,
+        models.AutoField,
+        models.BigAutoField,
+    }
+)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    fields: list[models.Field]
+    convert: list[models.Field | None]  # the field that converts the value; None: as is
+    stamped: list[models.Field]  # auto_now / auto_now_add: set at insert time
+    returning: models.Field | None  # the auto primary key the database assigns
+
+
+def insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
+    """INSERT `objs` (all of one model) in as few statements as the database allows.
+    With ignore_conflicts, rows that would violate a unique constraint are skipped (and
+    no primary keys are set, as with bulk_create)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    connection = connections[router.db_for_write(model)]
+    plan = _plan(model, connection.alias)
+    if plan.returning is not None and not connection.features.can_return_rows_from_bulk_insert:
+        # No RETURNING (SQLite before 3.35): the ORM's way, which knows the fallbacks.
+        model._default_manager.bulk_create(objs, ignore_conflicts=ignore_conflicts)
+        return
+    now = timezone.now()
+    for obj in objs:
+        for field in plan.stamped:
+            setattr(obj, field.attname, now)
+    returning = plan.returning if not ignore_conflicts else None
+    size = max(connection.ops.bulk_batch_size(plan.fields, objs) or len(objs), 1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            batch = objs[start : start + size]
+            params: list[Any] = []
+            for obj in batch:
+                for field, convert in zip(plan.fields, plan.convert, strict=True):
+                    value = getattr(obj, field.attname)
+                    if convert is not None:
+                        value = convert.get_db_prep_save(value, connection)
+                    params.append(value)
+            cursor.execute(_sql(model, connection.alias, len(batch), ignore_conflicts), params)
+            if returning is not None:
+                rows = connection.ops.fetch_returned_insert_rows(cursor)
+                for obj, row in zip(batch, rows, strict=True):
+                    setattr(obj, returning.attname, row[0])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+_plans: dict[tuple[str, str], _Plan] = {}
+_statements: dict[tuple[str, str, int, bool], str] = {}
+
+
+def _plan(model: type[models.Model], alias: str) -> _Plan:
+    key = (model._meta.label, alias)
+    if key not in _plans:
+        _plans[key] = _make_plan(model)
+    return _plans[key]
+
+
+def _make_plan(model: type[models.Model]) -> _Plan:
+    meta = model._meta
+    pk = meta.pk
+    auto_pk = pk if isinstance(pk, AutoFieldMixin) else None
+    fields = [
+        f for f in meta.concrete_fields if f is not auto_pk and not getattr(f, "generated", False)
+    ]
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    return _Plan(fields, [_converter(f) for f in fields], stamped, auto_pk)
+
+
+def _converter(field: models.Field) -> models.Field | None:
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    return None if type(target) in _AS_IS else field
+
+
+def _sql(model: type[models.Model], alias: str, rows: int, ignore_conflicts: bool) -> str:
+    key = (model._meta.label, alias, rows, ignore_conflicts)
+    if key not in _statements:
+        _statements[key] = _make_sql(model, alias, rows, ignore_conflicts)
+    return _statements[key]
+
+
+def _make_sql(model: type[models.Model], alias: str, rows: int, ignore_conflicts: bool) -> str:
+    connection = connections[alias]
+    plan = _plan(model, alias)
+    quote = connection.ops.quote_name
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    columns = ", ".join(quote(f.column) for f in plan.fields)
+    row = "(" + ", ".join(["%s"] * len(plan.fields)) + ")"
+    sql = (
+        f"{connection.ops.insert_statement(on_conflict=on_conflict)} "
+        f"{quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}"
+    )
+    suffix = connection.ops.on_conflict_suffix_sql(plan.fields, on_conflict, None, None)
+    if suffix:
+        sql += " " + suffix
+    if plan.returning is not None and not ignore_conflicts:
+        returning, _ = connection.ops.return_insert_columns([plan.returning])
+        sql += " " + returning
+    return sql

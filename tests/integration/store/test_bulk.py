@@ -1,0 +1,60 @@
+"""bulk.insert stores exactly what QuerySet.bulk_create stores."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from mailcore import store
+from mailcore.models import Blob, Change, Item, ItemText
+from mailcore.store import bulk
+from mailcore.store.blobs import write_bytes
+
+
+def _item(folder, uid: int, digest: str) -> Item:
+    return Item(
+        folder=folder,
+        uid=uid,
+        modseq=uid,
+        seen=True,
+        keywords=" $label1 ",
+        internal_date=timezone.now(),
+        size=42,
+        blob_id=digest,
+        summary={"subject": "Grüße", "date": "2026-11-28T10:00:00+01:00", "parts": [1, 2]},
+        message_id="<m@remote.test>",
+        subject="Grüße",
+        sent_date=datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC),
+        sent_day=datetime.date(2026, 11, 28),
+        has_attachments=True,
+    )
+
+
+def test_rows_are_those_of_bulk_create(alice):
+    inbox = store.find_folder(alice, "INBOX")
+    digest = write_bytes(b"x")
+    bulk.insert([Blob(sha256=digest, size=1)])
+    bulk.insert([Blob(sha256=digest, size=1)], ignore_conflicts=True)  # no error
+    Item.objects.bulk_create([_item(inbox, 1, digest)])
+    lean = [_item(inbox, 2, digest), _item(inbox, 3, digest)]
+    bulk.insert(lean)
+    assert [i.pk for i in lean] == list(
+        Item.objects.filter(uid__in=[2, 3]).order_by("uid").values_list("pk", flat=True)
+    )
+    assert not lean[0]._state.adding
+    rows = {r["uid"]: r for r in Item.objects.values()}
+    for row in rows.values():
+        assert row.pop("id") and row.pop("uid") and row.pop("modseq") and row.pop("created")
+        row.pop("internal_date")
+    assert rows[1] == rows[2] == rows[3]
+    stored = Item.objects.get(uid=2)
+    assert stored.summary["subject"] == "Grüße" and stored.sent_day == datetime.date(2026, 11, 28)
+    assert stored.sent_date == datetime.datetime(2026, 11, 28, 9, 0, tzinfo=datetime.UTC)
+    assert stored.created is not None and stored.internal_date == lean[0].internal_date
+
+    bulk.insert([ItemText(item=lean[0], body="some text", headers="Subject: x")])
+    assert ItemText.objects.get(item=lean[0]).body == "some text"
+    changes = [Change(folder=inbox, modseq=n, uid=n, action="added") for n in (2, 3)]
+    bulk.insert(changes)
+    assert all(c.pk for c in changes) and Change.objects.filter(folder=inbox).count() >= 2
