@@ -35,6 +35,7 @@ from ..store import (
     QuotaExceeded,
     StoreError,
     append,
+    bulk,
     prepare,
     special_folder,
 )
@@ -219,9 +220,7 @@ def _deliver_together(
                 if inbox is None:
                     raise NotFound("no Inbox")
                 with transaction.atomic():  # one full or broken Inbox leaves the others
-                    LocalDelivery.objects.bulk_create(
-                        [LocalDelivery(message=m, account_id=account_id) for m in new]
-                    )
+                    bulk.insert([LocalDelivery(message=m, account_id=account_id) for m in new])
                     append_many(accounts[account_id], inbox, [prepared.of(m) for m in new])
             except (StoreError, IntegrityError):
                 # A full mailbox, a missing Inbox, or a race with another worker on the

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from ..models import Account, Blob, QueuedMessage, QueueRecipient, RecipientState
+from ..store import bulk
 from ..store.blobs import write_bytes
 from . import address_cache
 from .client import Recipient
@@ -115,37 +116,35 @@ def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
     sizes = {s.digest: len(s.raw) for s in submissions}
     with transaction.atomic():
         # The Blob rows of `write_bytes`' files (store.blobs.blob_row, for many at once).
-        Blob.objects.bulk_create(
+        bulk.insert(
             [Blob(sha256=digest, size=size) for digest, size in sizes.items()],
             ignore_conflicts=True,
         )
-        messages = QueuedMessage.objects.bulk_create(
-            [
-                QueuedMessage(
-                    blob_id=s.digest,
-                    mail_from=s.mail_from,
-                    source=s.source,
-                    account_id=s.account_id,
-                    envid=s.envid,
-                    ret=s.ret,
-                    size=len(s.raw),
-                )
-                for s in submissions
-            ]
-        )
-        rows = QueueRecipient.objects.bulk_create(
-            [
-                QueueRecipient(
-                    message=message,
-                    address=r.address,
-                    orcpt=r.orcpt,
-                    notify=r.notify,
-                    is_local=is_local(r.address),
-                )
-                for message, s in zip(messages, submissions, strict=True)
-                for r in s.recipients
-            ]
-        )
+        messages = [
+            QueuedMessage(
+                blob_id=s.digest,
+                mail_from=s.mail_from,
+                source=s.source,
+                account_id=s.account_id,
+                envid=s.envid,
+                ret=s.ret,
+                size=len(s.raw),
+            )
+            for s in submissions
+        ]
+        bulk.insert(messages)
+        rows = [
+            QueueRecipient(
+                message=message,
+                address=r.address,
+                orcpt=r.orcpt,
+                notify=r.notify,
+                is_local=is_local(r.address),
+            )
+            for message, s in zip(messages, submissions, strict=True)
+            for r in s.recipients
+        ]
+        bulk.insert(rows)
     by_message: dict[int, list[QueueRecipient]] = {m.pk: [] for m in messages}
     for row in rows:
         by_message[row.message_id].append(row)
