@@ -73,6 +73,10 @@ class _Undeliverable(Exception):
     pass
 
 
+class _Contended(Exception):
+    """Some recipients of a batch were no longer queued: another worker had them."""
+
+
 @dataclass(frozen=True)
 class _Pending:
     message: QueuedMessage
@@ -191,46 +195,39 @@ def _deliver_together(
         account = resolutions[p.rcpt.address].accounts[0]
         accounts[account.pk] = account
         by_account[account.pk].append(p)
-    ready = [p for group in by_account.values() for p in group]
     inboxes = _inboxes(accounts.values())
+    done: list[_Pending] = []
     with transaction.atomic():
-        # Re-check under the transaction: another worker may have finished some of
-        # them meanwhile (the row locks make it wait for that worker's commit).
-        queued = set(
-            QueueRecipient.objects.select_for_update()
-            .filter(pk__in=[p.rcpt.pk for p in ready], state=RecipientState.QUEUED)
-            .values_list("pk", flat=True)
-        )
-        delivered_before = set(
-            LocalDelivery.objects.filter(
-                message_id__in={p.message.pk for p in ready}, account_id__in=list(accounts)
-            ).values_list("message_id", "account_id")
-        )
-        done: list[_Pending] = []
-        for account_id, group in by_account.items():
-            group = [p for p in group if p.rcpt.pk in queued]
-            if not group:
-                continue
-            # One copy per account even if several of its addresses were recipients, and
-            # none if an earlier attempt delivered it (the LocalDelivery row says so).
-            new = list({p.message.pk: p.message for p in group}.values())
-            new = [m for m in new if (m.pk, account_id) not in delivered_before]
+        # In account order, so that two batches lock the same Inboxes in the same order.
+        for account_id, group in sorted(by_account.items()):
             inbox = inboxes.get(account_id)
+            # One copy per account even if several of its addresses were recipients.
+            new = list({p.message.pk: p.message for p in group}.values())
             try:
                 if inbox is None:
                     raise NotFound("no Inbox")
                 with transaction.atomic():  # one full or broken Inbox leaves the others
+                    # Claim the recipients: another worker may have finished some of them
+                    # meanwhile (on Postgres the row locks make this wait for its commit,
+                    # then the state is read again). If so, each goes alone to find out.
+                    claimed = QueueRecipient.objects.filter(
+                        pk__in=[p.rcpt.pk for p in group], state=RecipientState.QUEUED
+                    ).update(
+                        state=RecipientState.DELIVERED, attempts=F("attempts") + 1, last_error=""
+                    )
+                    if claimed != len(group):
+                        raise _Contended
+                    # The unique LocalDelivery rows: a copy delivered before (by an
+                    # earlier attempt, through another of the account's addresses) is an
+                    # IntegrityError, and each recipient alone then skips it.
                     bulk.insert([LocalDelivery(message=m, account_id=account_id) for m in new])
                     append_many(accounts[account_id], inbox, [prepared.of(m) for m in new])
-            except (StoreError, IntegrityError):
-                # A full mailbox, a missing Inbox, or a race with another worker on the
-                # LocalDelivery rows: each recipient alone finds out which.
+            except (StoreError, IntegrityError, _Contended):
+                # A full mailbox, a missing Inbox, a copy delivered before, or a race
+                # with another worker: each recipient alone finds out which.
                 alone.extend(group)
                 continue
             done.extend(group)
-        QueueRecipient.objects.filter(pk__in=[p.rcpt.pk for p in done]).update(
-            state=RecipientState.DELIVERED, attempts=F("attempts") + 1, last_error=""
-        )
         for p in done:
             reports[p.message.pk].delivered.append(p.rcpt.address)
             if "SUCCESS" in notify.notify_set(p.rcpt.notify):

@@ -203,3 +203,22 @@ def test_a_message_too_large_to_store_fails_alone(alice, message, settings):
     assert fine.delivered == ["alice@example.test"]
     inbox = store.find_folder(alice, "INBOX")
     assert [i.subject for i in store.items(alice, inbox)] == ["small"]
+
+
+def test_batch_delivery_never_stores_a_second_copy(alice_tx):
+    inbox = store.find_folder(alice_tx, "INBOX")
+    # Two addresses of one account: one copy, both recipients delivered.
+    both = enqueue(raw(1), "c@remote.test", ["alice@example.test", "alice+x@example.test"])
+    # Delivered before (an earlier attempt's LocalDelivery row), its recipient still queued.
+    earlier = enqueue(raw(2), "c@remote.test", ["alice@example.test"], schedule=False)
+    LocalDelivery.objects.create(message=earlier, account=alice_tx)
+    # Finished meanwhile by another worker.
+    taken = enqueue(raw(3), "c@remote.test", ["alice@example.test"], schedule=False)
+    QueueRecipient.objects.filter(message=taken).update(state="delivered")
+    fresh = enqueue(raw(4), "c@remote.test", ["alice@example.test"], schedule=False)
+    process_messages([earlier.pk, taken.pk, fresh.pk])
+    subjects = sorted(i.subject for i in store.items(alice_tx, inbox))
+    assert subjects == ["m1", "m4"]
+    assert set(QueueRecipient.objects.values_list("state", flat=True)) == {"delivered"}
+    assert QueueRecipient.objects.filter(message=both).count() == 2
+    assert LocalDelivery.objects.count() == 3
