@@ -9,12 +9,14 @@ back to substrings of the same columns on SQLite.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q
+from django.db.models.lookups import IContains
 
 from ..models import Account, Folder, Item, ItemText
 from .errors import InvalidFlag
@@ -108,6 +110,39 @@ _TEXT_COLUMNS = {
 }
 
 
+def fold(text: str | None) -> str | None:
+    """Case-fold for matching (full Unicode folding, then NFC so composed and decomposed
+    accents compare equal). Registered on SQLite connections as mail_casefold."""
+    if text is None:
+        return None
+    return unicodedata.normalize("NFC", str(text).casefold())
+
+
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class FoldedContains(IContains):
+    """`icontains` that ignores case beyond ASCII on SQLite too (RFC 3501 6.4.4: text
+    matches ignore case; SQLite's LIKE folds ASCII only). Postgres's ILIKE folds by the
+    database's LC_CTYPE (any UTF-8 locale folds "É"; the C locale does not)."""
+
+    lookup_name = "foldedcontains"
+
+    def as_sql(self, compiler, connection):
+        # Every other database: exactly icontains (its operators are keyed by that name).
+        return compiler.compile(IContains(self.lhs, self.rhs))
+
+    def as_sqlite(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        pattern = "%" + connection.ops.prep_for_like_query(fold(self.rhs)) + "%"
+        return f"mail_casefold({lhs}) LIKE %s ESCAPE '\\'", [*lhs_params, pattern]
+
+
+def _contains(column: str, value: str) -> Q:
+    # An ASCII needle keeps the plain lookup: folding every row in Python costs more.
+    lookup = "icontains" if value.isascii() else "foldedcontains"
+    return Q(**{f"{column}__{lookup}": value})
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -129,7 +164,7 @@ def to_q(criterion: Criterion) -> Q:
         case Contains(field=field, value=value):
             q = Q()
             for column in _TEXT_COLUMNS[field]:
-                q |= Q(**{f"{column}__icontains": value})
+                q |= _contains(column, value)
             return q
         case Header(name=name, value=value):
             pattern = rf"(^|\n){re.escape(name)}:[^\n]*{re.escape(value)}"
@@ -183,11 +218,11 @@ def _fulltext_q(query: str) -> Q:
     q = Q()
     for word in query.split()[:8]:
         q &= (
-            Q(text__subject__icontains=word)
-            | Q(text__from_text__icontains=word)
-            | Q(text__to_text__icontains=word)
-            | Q(text__cc_text__icontains=word)
-            | Q(text__body__icontains=word)
+            _contains("text__subject", word)
+            | _contains("text__from_text", word)
+            | _contains("text__to_text", word)
+            | _contains("text__cc_text", word)
+            | _contains("text__body", word)
         )
     return q
 

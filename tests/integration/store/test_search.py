@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
 
 from mailcore import store
 from mailcore.store import FlagMode
@@ -179,3 +180,37 @@ def test_migration_fills_sent_day(alice):
     fill(apps, None)
     days = dict(Item.objects.filter(folder=inbox).values_list("uid", "sent_day"))
     assert days == {1: date(2026, 3, 20), 2: date(2026, 3, 22)}
+
+
+# SQLite compares mail_casefold() of both sides (full Unicode folding, NFC); Postgres's
+# ILIKE maps case one character at a time (no ß -> ss, no normalisation).
+_FULL_FOLDING = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="full case folding is SQLite's mail_casefold"
+)
+
+
+@pytest.mark.parametrize(
+    "criterion, expected",
+    [
+        (s.Contains("subject", "CAFÉ"), [1]),
+        (s.Contains("subject", "café"), [1]),
+        pytest.param(s.Contains("subject", "cafe\u0301"), [1], marks=_FULL_FOLDING),
+        (s.Contains("body", "STRASSE"), [1]),  # ASCII needle: plain LIKE, still any case
+        pytest.param(s.Contains("body", "GRÜSSE"), [1], marks=_FULL_FOLDING),
+        (s.Contains("body", "grüße"), [1]),  # ß folds to ss
+        (s.Contains("from", "ÉLODIE"), [1]),
+        (s.Contains("body", "100%_é"), []),  # % and _ are literal
+        (s.Contains("body", "50%_É"), [1]),
+        (s.Not(s.Contains("subject", "CAFÉ")), [2]),
+        (s.FullText("ÉLODIE café"), [1]),
+    ],
+)
+def test_case_folding_beyond_ascii(alice, message, criterion, expected):
+    inbox = store.find_folder(alice, "INBOX")
+    store.append(
+        alice,
+        inbox,
+        message("Le Café", "Strasse, Grüße, 50%_é\n", sender="Élodie <elodie@example.test>"),
+    )
+    store.append(alice, inbox, message("Other", "Nothing here.\n"))
+    assert store.search(alice, inbox, criterion) == expected
