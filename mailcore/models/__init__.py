@@ -13,6 +13,7 @@ from .mailbox import (
     Item,
     ItemText,
     SpecialUse,
+    Subscription,
 )
 from .queue import LocalDelivery, QueuedMessage, QueueRecipient, RecipientState
 
@@ -32,4 +33,5 @@ __all__ = [
     "QueuedMessage",
     "RecipientState",
     "SpecialUse",
+    "Subscription",
 ]

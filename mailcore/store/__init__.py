@@ -46,6 +46,7 @@ from .folders import (
     rename_folder,
     set_subscribed,
     special_folder,
+    subscriptions,
 )
 from .items import (
     Appended,
@@ -122,6 +123,7 @@ __all__ = [
     "set_subscribed",
     "special_folder",
     "store_flags",
+    "subscriptions",
     "summary_of",
     "uid_list",
 ]
