@@ -39,7 +39,6 @@ class Folder(models.Model):
     )
     # A default folder (Inbox, Sent Items, Calendar...) cannot be renamed or deleted.
     is_default = models.BooleanField(default=False)
-    subscribed = models.BooleanField(default=True)
     uidvalidity = models.BigIntegerField(default=0)
     uidnext = models.BigIntegerField(default=1)
     highestmodseq = models.BigIntegerField(default=1)
@@ -63,6 +62,27 @@ class Folder(models.Model):
                 condition=models.Q(parent__isnull=True),
                 name="folder_unique_name_at_top",
             ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.name}"
+
+
+class Subscription(models.Model):
+    """A subscribed mailbox name (RFC 3501 6.3.6). A name, not a folder: it outlives the
+    folder's deletion (the server "MUST NOT unilaterally remove" it); renaming a folder
+    takes the subscriptions of it and its children along (mailcore.store.folders)."""
+
+    account = models.ForeignKey(
+        "mailcore.Account", on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    # The folder path ("INBOX" for the Inbox); bounded so the unique index fits Postgres's
+    # B-tree limit.
+    name = models.CharField(max_length=1000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="subscription_unique_name"),
         ]
 
     def __str__(self) -> str:

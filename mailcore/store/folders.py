@@ -1,4 +1,4 @@
-"""Folders: list, find, create, rename/move, delete, subscribe.
+"""Folders: list, find, create, rename/move, delete; subscriptions.
 
 Paths join folder names with DELIMITER. "INBOX" in any case names the Inbox (RFC 3501
 5.1). Every function takes the acting account and only ever sees that account's folders.
@@ -10,7 +10,7 @@ import unicodedata
 
 from django.db import IntegrityError, transaction
 
-from ..models import Account, Folder, FolderChange, FolderKind, SpecialUse
+from ..models import Account, Folder, FolderChange, FolderKind, SpecialUse, Subscription
 from .errors import AlreadyExists, HasChildren, InvalidName, NotFound, NotPermitted
 from .events import publish_on_commit
 
@@ -155,8 +155,22 @@ def _insert(
     # the same name always gets a new one (RFC 3501 2.3.1.1).
     folder.uidvalidity = folder.pk % (2**32 - 1) + 1
     Folder.objects.filter(pk=folder.pk).update(uidvalidity=folder.uidvalidity)
+    if kind == FolderKind.MAIL:
+        # New mail folders start subscribed, as users of this product expect; the name
+        # may already be subscribed from a folder deleted earlier (RFC 3501 6.3.6).
+        _subscribe(account, _path_of(folder))
     _log_hierarchy(account, folder.pk, "created")
     return folder
+
+
+def _path_of(folder: Folder) -> str:
+    """A folder's path by walking its parents (one query per level)."""
+    names: list[str] = []
+    node: Folder | None = folder
+    while node is not None and len(names) < 256:
+        names.append(INBOX if node.special_use == SpecialUse.INBOX else node.name)
+        node = node.parent
+    return DELIMITER.join(reversed(names))
 
 
 @transaction.atomic
@@ -196,6 +210,7 @@ def rename_folder(account: Account, folder: Folder, new_path: str) -> Folder:
         return get_folder(account, target.pk)
     if folder.is_default:
         raise NotPermitted("default folders cannot be renamed")
+    old_path = folder.path
     if _normalise(new_path) == INBOX:
         raise AlreadyExists("INBOX always exists")
     parent = _resolve_parent(account, names, create=True, kind=folder.kind)
@@ -210,7 +225,34 @@ def rename_folder(account: Account, folder: Folder, new_path: str) -> Folder:
     except IntegrityError:
         raise AlreadyExists("a folder of that name exists") from None
     _log_hierarchy(account, folder.pk, "renamed")
-    return get_folder(account, folder.pk)
+    renamed = get_folder(account, folder.pk)
+    _move_subscriptions(account, old_path, renamed.path)
+    return renamed
+
+
+def _move_subscriptions(account: Account, old: str, new: str) -> None:
+    """The subscriptions of a renamed folder and of everything below it follow it. A
+    name already subscribed under the new path (left by a deleted folder) is kept and
+    the moving one dropped."""
+    below = old + DELIMITER
+    moving = [
+        s
+        for s in Subscription.objects.filter(account=account, name__startswith=old)
+        if s.name == old or s.name.startswith(below)
+    ]
+    if not moving:
+        return
+    targets = {s.pk: new + s.name[len(old) :] for s in moving}
+    taken = set(
+        Subscription.objects.filter(account=account, name__in=targets.values()).values_list(
+            "name", flat=True
+        )
+    )
+    for sub in moving:
+        if targets[sub.pk] in taken or len(targets[sub.pk]) > _NAME_MAX:
+            sub.delete()
+        else:
+            Subscription.objects.filter(pk=sub.pk).update(name=targets[sub.pk])
 
 
 def move_folder(account: Account, folder: Folder, new_parent: Folder | None) -> Folder:
@@ -252,10 +294,44 @@ def _descendants(account: Account, folder: Folder) -> list[Folder]:
     return out
 
 
-def set_subscribed(account: Account, folder: Folder, subscribed: bool) -> None:
-    updated = Folder.objects.filter(pk=folder.pk, account=account).update(subscribed=subscribed)
-    if not updated:
-        raise NotFound("no such folder")
+_NAME_MAX = Subscription._meta.get_field("name").max_length or 1000
+
+
+def subscriptions(account: Account) -> set[str]:
+    """The account's subscribed names (RFC 3501 6.3.6), whether their folders exist or not."""
+    return set(Subscription.objects.filter(account=account).values_list("name", flat=True))
+
+
+def _subscribe(account: Account, path: str) -> None:
+    if len(path) > _NAME_MAX:
+        raise InvalidName("folder path too long to subscribe to")
+    # ignore_conflicts: subscribing twice, or in two sessions at once, is one subscription.
+    Subscription.objects.bulk_create(
+        [Subscription(account=account, name=path)], ignore_conflicts=True
+    )
+
+
+@transaction.atomic
+def set_subscribed(account: Account, folder: Folder | str, subscribed: bool) -> None:
+    """Subscribe to a folder, or unsubscribe from a folder or a name.
+
+    Subscribing needs the folder (RFC 3501 6.3.6 lets the server refuse a name that does
+    not exist). A subscription outlives its folder ("MUST NOT unilaterally remove"), so
+    unsubscribing also takes the path of a folder that is gone; NotFound only when the
+    path is neither subscribed nor a folder.
+    """
+    if isinstance(folder, Folder):
+        path = get_folder(account, folder.pk).path
+    elif subscribed:
+        path = find_folder(account, folder).path
+    else:
+        path = _normalise(folder)
+    if subscribed:
+        _subscribe(account, path)
+        return
+    removed, _ = Subscription.objects.filter(account=account, name=path).delete()
+    if not removed and not isinstance(folder, Folder):
+        find_folder(account, path)
 
 
 def lock_folder(account: Account, folder: Folder | int) -> Folder:

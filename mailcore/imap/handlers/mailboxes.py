@@ -176,21 +176,43 @@ def unsubscribe(session: Session, cmd: c.Unsubscribe) -> Reply:
 
 def _subscription(session: Session, tag: str, name: str, on: bool) -> Reply:
     account = session.require_account()
-    folder = mail_folder(account, path_of(session, name))
-    store.set_subscribed(account, folder, on)
+    path = path_of(session, name)
+    with refusals():
+        if on:
+            # RFC 3501 6.3.6: the server MAY refuse a name that is not a mailbox; we do.
+            store.set_subscribed(account, mail_folder(account, path), True)
+        else:
+            # A subscription outlives its mailbox (6.3.6), so its name alone unsubscribes.
+            store.set_subscribed(account, path, False)
     return session.ok(tag, ("SUBSCRIBE" if on else "UNSUBSCRIBE") + " completed")
 
 
 # --- LIST / LSUB / NAMESPACE ------------------------------------------------------------
 
 
-def _attributes(folder: Folder, parents: set[str], subscribed: bool) -> list[str]:
-    attrs = ["\\HasChildren" if folder.path in parents else "\\HasNoChildren"]
+def _attributes(folder: Folder | None, path: str, parents: set[str]) -> list[str]:
+    """A name's attributes; folder None: a subscribed name whose mailbox is gone."""
+    if folder is None:
+        # RFC 5258 3: \NonExistent (which implies \Noselect); no \HasNoChildren for a
+        # name that is not a mailbox.
+        return ["\\NonExistent", *(["\\HasChildren"] if path in parents else [])]
+    attrs = ["\\HasChildren" if path in parents else "\\HasNoChildren"]
     if folder.special_use and folder.special_use != SpecialUse.INBOX:
         attrs.append(folder.special_use)
-    if subscribed and folder.subscribed:
-        attrs.append("\\Subscribed")
     return attrs
+
+
+def _mailboxes(account: Account) -> tuple[dict[str, Folder], set[str]]:
+    """The account's mail folders by path, and its subscribed names. A subscription on
+    the path of a calendar or other non-mail folder is not IMAP's to show."""
+    folders = store.list_folders(account)
+    mail = {f.path: f for f in folders if f.kind == FolderKind.MAIL}
+    hidden = {f.path for f in folders if f.kind != FolderKind.MAIL}
+    return mail, store.subscriptions(account) - hidden
+
+
+def _by_path(path: str) -> tuple[bool, str]:
+    return (path != store.INBOX, path)
 
 
 def list_(session: Session, cmd: c.List) -> Reply:
@@ -199,54 +221,75 @@ def list_(session: Session, cmd: c.List) -> Reply:
         # RFC 3501 6.3.8: an empty name asks for the delimiter and the root.
         line = untagged(b'LIST (\\Noselect) "/" ""')
         return session.ok(cmd.tag, "LIST completed", lines=[line])
-    folders = store.list_folders(account, FolderKind.MAIL)
-    with_children = parents(f.path for f in folders)
+    mailboxes, subscribed = _mailboxes(account)
+    with_children = parents(mailboxes)
     matchers = [
         compile_pattern(path_of(session, cmd.reference), path_of(session, p)) for p in cmd.patterns
     ]
+
+    def matches(path: str) -> bool:
+        return any(m(path) for m in matchers)
+
     show_subscribed = "SUBSCRIBED" in cmd.selection or "SUBSCRIBED" in cmd.returns
-    # RFC 5258 3.5: with RECURSIVEMATCH, a mailbox that is not subscribed itself but has a
-    # subscribed descendant is listed too, with CHILDINFO saying why.
-    recursive = {"RECURSIVEMATCH", "SUBSCRIBED"} <= cmd.selection
-    subscribed_below = parents(f.path for f in folders if f.subscribed) if recursive else set()
+    names = set(mailboxes)
+    childinfo: set[str] = set()
+    if "SUBSCRIBED" in cmd.selection:
+        # RFC 5258 3.1: SUBSCRIBED lists the subscribed names, mailboxes or not.
+        names = set(subscribed)
+        if "RECURSIVEMATCH" in cmd.selection:
+            # RFC 5258 3.5: a mailbox with a subscribed descendant is listed too, with
+            # CHILDINFO saying why; a name that is no mailbox only when that descendant
+            # is not listed itself (RFC 5258 3, \NonExistent).
+            childinfo = parents(subscribed)
+            names |= {p for p in childinfo - subscribed if p in mailboxes}
+            names |= {
+                p
+                for p in childinfo - subscribed - set(mailboxes)
+                if any(not matches(s) for s in subscribed if s.startswith(p + DELIMITER))
+            }
     lines = []
-    for folder in folders:
-        if not any(m(folder.path) for m in matchers):
+    for path in sorted(names, key=_by_path):
+        if not matches(path):
             continue
+        folder = mailboxes.get(path)
+        if "SPECIAL-USE" in cmd.selection and (
+            folder is None or folder.special_use in ("", SpecialUse.INBOX)
+        ):
+            continue
+        attrs = _attributes(folder, path, with_children)
+        if show_subscribed and path in subscribed:
+            attrs.append("\\Subscribed")
         extra = b""
-        if "SUBSCRIBED" in cmd.selection and not folder.subscribed:
-            if folder.path not in subscribed_below:
-                continue
+        if path in childinfo and path not in subscribed:
             extra = b' ("CHILDINFO" ("SUBSCRIBED"))'
-        if "SPECIAL-USE" in cmd.selection and folder.special_use in ("", SpecialUse.INBOX):
-            continue
-        attrs = " ".join(_attributes(folder, with_children, show_subscribed))
-        name = wire_name(session, folder.path)
-        lines.append(untagged(f'LIST ({attrs}) "/" '.encode() + name + extra))
+        name = wire_name(session, path)
+        lines.append(untagged(f'LIST ({" ".join(attrs)}) "/" '.encode() + name + extra))
     return session.ok(cmd.tag, "LIST completed", lines=lines)
 
 
 def lsub(session: Session, cmd: c.Lsub) -> Reply:
     account = session.require_account()
-    folders = store.list_folders(account, FolderKind.MAIL)
-    with_children = parents(f.path for f in folders)
+    mailboxes, subscribed = _mailboxes(account)
+    with_children = parents(mailboxes)
     reference, pattern = path_of(session, cmd.reference), path_of(session, cmd.pattern)
     matcher = compile_pattern(reference, pattern)
     found: dict[str, str] = {}
-    for folder in folders:
-        if not folder.subscribed:
-            continue
-        if matcher(folder.path):
-            found[folder.path] = " ".join(_attributes(folder, with_children, False))
+    for path in sorted(subscribed, key=_by_path):
+        if matcher(path):
+            folder = mailboxes.get(path)
+            # A subscribed name whose mailbox is gone is listed plain: LSUB's \Noselect
+            # means "not subscribed itself" (6.3.9), and 6.3.6 keeps the name listed.
+            attrs = _attributes(folder, path, with_children) if folder is not None else []
+            found[path] = " ".join(attrs)
         elif (reference + pattern).endswith("%"):
             # RFC 3501 6.3.9: "foo/bar" subscribed but not "foo": LSUB "" "%" returns
             # "foo", flagged \Noselect.
-            for level in ancestors(folder.path, DELIMITER):
+            for level in ancestors(path, DELIMITER):
                 if matcher(level):
                     found.setdefault(level, "\\Noselect")
     lines = [
         untagged(f'LSUB ({found[path]}) "/" '.encode() + wire_name(session, path))
-        for path in sorted(found, key=lambda p: (p != store.INBOX, p))
+        for path in sorted(found, key=_by_path)
     ]
     return session.ok(cmd.tag, "LSUB completed", lines=lines)
 

@@ -118,14 +118,56 @@ def test_lsub_and_the_percent_rule(wire):
     assert listing(wire, '""', "%", verb="LSUB")["Projects"] == ["\\HasChildren"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="subscriptions are a folder attribute in the store and go with it"
-)
 def test_a_subscription_outlives_its_mailbox(wire):
     # 6.3.6: the server "MUST NOT unilaterally remove an existing mailbox name from the
     # subscription list even if a mailbox by that name no longer exists".
     wire.command("DELETE Travel").ok()
-    assert "Travel" in listing(wire, '""', "*", verb="LSUB")
+    assert listing(wire, '""', "*", verb="LSUB")["Travel"] == []  # plain: see 6.3.9
+    assert "Travel" not in listing(wire, '""', "*")
+    # RFC 5258 3: LIST (SUBSCRIBED) gives it \NonExistent (which implies \Noselect).
+    assert listing(wire, "(SUBSCRIBED)", '""', "T*") == {
+        "Travel": ["\\NonExistent", "\\Subscribed"]
+    }
+    assert "Travel" not in listing(wire, '""', "*", "RETURN (SUBSCRIBED)")
+    assert wire.command("SELECT Travel").status == "NO"
+    # Re-created, it is the same subscribed name.
+    wire.command("CREATE Travel").ok()
+    assert listing(wire, '""', "Travel", verb="LSUB") == {"Travel": ["\\HasNoChildren"]}
+    wire.command("DELETE Travel").ok()
+    # The name alone unsubscribes it; then it is gone for good.
+    wire.command("UNSUBSCRIBE Travel").ok()
+    assert "Travel" not in listing(wire, '""', "*", verb="LSUB")
+    response = wire.command("UNSUBSCRIBE Travel")
+    assert (response.status, response.code) == ("NO", "NONEXISTENT")
+
+
+def test_a_deleted_parent_of_a_subscribed_name(wire):
+    # Projects/Old deleted while subscribed, then Projects/2026 and Projects: "Projects"
+    # is no mailbox, its subscribed descendant is. RFC 5258 3: with RECURSIVEMATCH and a
+    # pattern the descendant does not match, "Projects" is listed \NonExistent with
+    # CHILDINFO; with "*" the descendant is listed itself and "Projects" is not.
+    for name in ("Projects/Old", "Projects/2026/Q1", "Projects/2026"):
+        wire.command(f'DELETE "{name}"').ok()
+    wire.command("UNSUBSCRIBE Projects").ok()
+    wire.command("DELETE Projects").ok()
+    for name in ("Projects/2026/Q1", "Projects/2026"):
+        wire.command(f'UNSUBSCRIBE "{name}"').ok()
+    lines = wire.command('LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"').ok().untagged("LIST")
+    (parent,) = [line for line in lines if line.value[2] == b"Projects"]
+    assert parent.raw == b'* LIST (\\NonExistent) "/" "Projects" ("CHILDINFO" ("SUBSCRIBED"))\r\n'
+    everything = listing(wire, "(SUBSCRIBED RECURSIVEMATCH)", '""', "*")
+    assert "Projects" not in everything
+    assert everything["Projects/Old"] == ["\\NonExistent", "\\Subscribed"]
+    assert listing(wire, '""', "%", verb="LSUB")["Projects"] == ["\\Noselect"]  # 6.3.9
+
+
+def test_rename_takes_subscriptions_along(wire):
+    wire.command('UNSUBSCRIBE "Projects/Old"').ok()
+    wire.command('RENAME "Projects" "Work/Projects"').ok()
+    subscribed = listing(wire, '""', "*", verb="LSUB")
+    assert {"Work/Projects", "Work/Projects/2026", "Work/Projects/2026/Q1"} <= set(subscribed)
+    assert "Work/Projects/Old" not in subscribed
+    assert not [name for name in subscribed if name.startswith("Projects")]
 
 
 @pytest.mark.parametrize(

@@ -126,8 +126,47 @@ def test_move_folder(alice):
 
 def test_subscriptions(alice):
     folder = store.create_folder(alice, "S")
+    assert "S" in store.subscriptions(alice)  # new mail folders start subscribed
     store.set_subscribed(alice, folder, False)
-    assert store.find_folder(alice, "S").subscribed is False
+    assert "S" not in store.subscriptions(alice)
+    store.set_subscribed(alice, folder, False)  # twice is fine
+    store.set_subscribed(alice, "S", True)
+    store.set_subscribed(alice, "S", True)
+    assert "S" in store.subscriptions(alice)
+    assert "INBOX" in store.subscriptions(alice)
+    store.create_folder(alice, "Cal", kind="calendar")
+    assert "Cal" not in store.subscriptions(alice)  # only IMAP reads subscriptions
+
+
+def test_a_subscription_outlives_its_folder(alice):
+    """RFC 3501 6.3.6: deleting a folder leaves its name subscribed; the name alone
+    unsubscribes it; a name that is neither a folder nor subscribed is NotFound."""
+    store.delete_folder(alice, store.create_folder(alice, "Gone"))
+    assert "Gone" in store.subscriptions(alice)
+    store.set_subscribed(alice, "Gone", False)
+    assert "Gone" not in store.subscriptions(alice)
+    with pytest.raises(store.NotFound):
+        store.set_subscribed(alice, "Gone", False)
+    with pytest.raises(store.NotFound):
+        store.set_subscribed(alice, "Gone", True)  # subscribing needs the folder
+    store.delete_folder(alice, store.create_folder(alice, "Back"))
+    store.create_folder(alice, "Back")  # re-created under a subscribed name: one row
+    assert "Back" in store.subscriptions(alice)
+
+
+def test_rename_moves_subscriptions_with_the_folder(alice):
+    store.create_folder(alice, "A/B/C")
+    store.create_folder(alice, "AB")  # a sibling sharing the prefix stays put
+    store.set_subscribed(alice, store.find_folder(alice, "A/B"), False)
+    store.create_folder(alice, "Z/B")
+    store.delete_folder(alice, store.find_folder(alice, "Z/B"))  # "Z/B" stays subscribed
+    store.rename_folder(alice, store.find_folder(alice, "A"), "Z/A")
+    store.rename_folder(alice, store.find_folder(alice, "Z/A/B"), "Z/B")
+    names = store.subscriptions(alice)
+    assert {"Z/A", "Z/B/C", "AB", "Z/B", "Z"} <= names
+    assert not {"A", "A/B", "A/B/C", "Z/A/B", "Z/A/B/C"} & names
+    store.rename_folder(alice, store.find_folder(alice, "INBOX"), "Old Inbox")
+    assert {"INBOX", "Old Inbox"} <= store.subscriptions(alice)
 
 
 def test_hierarchy_changes_are_logged(alice):
