@@ -104,6 +104,19 @@ def remember_local_domain(domain: str, since: int) -> None:
     _memory.put(("domain", domain), True, since)
 
 
+def inbox_of(account_id: int) -> int | None:
+    """The id of the account's Inbox a moment ago, or None (ask the database). An Inbox
+    is never deleted or replaced while its account exists (renaming it moves its items
+    out, RFC 3501 6.3.5), so a stale id can only belong to a deleted account, and locking
+    that folder fails with NotFound."""
+    value = _memory.get(("inbox", str(account_id)))
+    return value if isinstance(value, int) else None
+
+
+def remember_inbox(account_id: int, folder_id: int, since: int) -> None:
+    _memory.put(("inbox", str(account_id)), folder_id, since)
+
+
 def forget() -> None:
     """Forget everything (directory changes in this process; tests between cases)."""
     _memory.clear()

@@ -41,7 +41,7 @@ from ..store import (
 )
 from ..store.blobs import read_blob
 from ..store.items import append_many
-from . import dsn, notify
+from . import address_cache, dsn, notify
 from .local import Resolution, resolve
 
 if TYPE_CHECKING:
@@ -236,13 +236,26 @@ def _deliver_together(
 
 
 def _inboxes(accounts: Iterable[Account]) -> dict[int, Folder]:
-    """The Inbox of each account that has one (the oldest, as `special_folder` picks)."""
-    inboxes: dict[int, Folder] = {}
-    for folder in Folder.objects.filter(
-        account__in=list(accounts), special_use=SpecialUse.INBOX
-    ).order_by("-pk"):
-        inboxes[folder.account_id] = folder
-    return inboxes
+    """The Inbox of each account that has one (the oldest, as `special_folder` picks),
+    remembered for a few seconds (address_cache.inbox_of). Only its id is filled in:
+    `append_many` locks and reads the row itself."""
+    since = address_cache.generation()
+    accounts = list(accounts)
+    ids = {a.pk: address_cache.inbox_of(a.pk) for a in accounts}
+    missing = [pk for pk, inbox in ids.items() if inbox is None]
+    if missing:
+        for account_id, folder_id in (
+            Folder.objects.filter(account__in=missing, special_use=SpecialUse.INBOX)
+            .order_by("-pk")
+            .values_list("account_id", "pk")
+        ):
+            ids[account_id] = folder_id
+            address_cache.remember_inbox(account_id, folder_id, since)
+    return {
+        account_id: Folder(pk=folder_id, account_id=account_id)
+        for account_id, folder_id in ids.items()
+        if folder_id is not None
+    }
 
 
 def _reason(exc: Exception) -> str:
