@@ -144,8 +144,9 @@ def fill(account, folder, count: int) -> None:
             Item.objects.bulk_create(rows)
             ItemText.objects.bulk_create(
                 [
-                    ItemText(item=r, from_text=text.from_text, to_text=text.to_text,
-                             cc_text=text.cc_text, headers=text.headers, body=text.body)
+                    ItemText(item=r, subject=text.subject, from_text=text.from_text,
+                             to_text=text.to_text, cc_text=text.cc_text,
+                             headers=text.headers, body=text.body)
                     for r in rows
                 ]
             )  # fmt: skip

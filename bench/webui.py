@@ -54,7 +54,8 @@ def fill(account, folder, count: int) -> None:
 
     template = store.get_item(account, store.append(account, folder, message(0)).item_id)
     text = ItemText.objects.get(item=template)
-    skip = {"id", "uid", "modseq", "subject", "message_id", "internal_date", "sent_date", "seen"}
+    skip = {"id", "uid", "modseq", "subject", "message_id", "seen"}
+    skip |= {"internal_date", "sent_date", "sent_day"}
     fields = {
         f.attname: getattr(template, f.attname)
         for f in Item._meta.concrete_fields
@@ -74,6 +75,7 @@ def fill(account, folder, count: int) -> None:
                     message_id=f"bench{u}@remote.test",
                     internal_date=start + timedelta(minutes=u),
                     sent_date=start + timedelta(minutes=u),
+                    sent_day=(start + timedelta(minutes=u)).date(),
                     seen=u % 3 != 0,
                 )
                 for u in range(uid, uid + n)
@@ -81,8 +83,8 @@ def fill(account, folder, count: int) -> None:
             Item.objects.bulk_create(rows)
             ItemText.objects.bulk_create(
                 [
-                    ItemText(item=r, from_text=text.from_text, to_text=text.to_text,
-                             headers=text.headers, body=text.body)
+                    ItemText(item=r, subject=r.subject, from_text=text.from_text,
+                             to_text=text.to_text, headers=text.headers, body=text.body)
                     for r in rows
                 ]
             )  # fmt: skip
