@@ -8,7 +8,8 @@ STARTTLS, AUTH and its limits. On top of that this module adds:
 - ENHANCEDSTATUSCODES (RFC 2034): `push` gives every reply an RFC 3463 code (enhanced.py);
 - DSN (RFC 3461): RET/ENVID on MAIL and NOTIFY/ORCPT on RCPT are taken out of the command
   line before aiosmtpd (which upper-cases and refuses them) sees it (params.py);
-- CHUNKING and BINARYMIME (RFC 3030): BDAT (bdat.py), ending in the handler's DATA hook.
+- CHUNKING and BINARYMIME (RFC 3030): BDAT (bdat.py), ending in the handler's DATA hook;
+- DATA read in pieces rather than one line per read (data.py), the same text for less.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any, AnyStr
 from aiosmtpd.smtp import ALLOWED_BEFORE_STARTTLS, MISSING, SMTP, Envelope, Session, syntax
 
 from .bdat import READ_PIECE, BdatCommand, BdatSyntaxError, Chunks, parse_bdat
+from .data import read_data
 from .enhanced import with_enhanced_code
 from .params import ParamError, parse_mail_params, parse_rcpt_params
 
@@ -293,7 +295,37 @@ class MailSMTP(SMTP):
             if envelope.binarymime:
                 await self.push(BINARYMIME_NEEDS_BDAT)
                 return
-        await super().smtp_DATA(arg)
+        # aiosmtpd's own checks and replies, in its order; then the text is read in
+        # pieces (data.py) rather than by aiosmtpd's loop of one line per read.
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        try:
+            text = await read_data(
+                self._reader, size_limit=self.data_size_limit, line_limit=self.line_length_limit
+            )
+        except asyncio.IncompleteReadError:
+            assert self.session is not None
+            log.info("%r connection lost during DATA", self.session.peer)
+            if self.transport is not None:
+                self.transport.close()
+            raise asyncio.CancelledError from None
+        if text.too_much or text.too_long:
+            self._set_post_data_state()
+            # aiosmtpd's wording; `push` adds the enhanced codes in an EHLO session.
+            if text.too_much:
+                await self.push("552 Error: Too much mail data")
+            else:
+                await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
+            return
+        await self._end_of_data(text.content)
 
     @syntax("BDAT chunk-size [LAST]")
     async def smtp_BDAT(self, arg: str | None) -> None:

@@ -453,3 +453,41 @@ def test_an_address_the_parser_chokes_on_is_a_syntax_error(raw, path):
     [reply] = client.command(b"MAIL FROM:" + path)
     assert reply.startswith(b"5") and b"Error: (" not in reply, reply
     assert client.command(b"NOOP") == [b"250 2.0.0 OK"]
+
+
+def test_data_refusals_read_to_the_end_mark_and_the_session_goes_on(settings, raw, alice_tx):
+    settings.MAIL_MAX_MESSAGE_SIZE = 2000
+    client = raw()
+    transaction(client)
+    assert client.command(b"DATA")[0].startswith(b"354")
+    client.send(HEADERS + b"x" * 1000 + b"\r\n.\r\n")  # 1002 octets with the CRLF
+    assert client.reply() == [b"500 5.5.6 Line too long (see RFC5321 4.5.3.1.6)"]
+    assert client.command(b"MAIL FROM:<someone@remote.test>")[0].startswith(b"250 2.1.0")
+    assert client.command(b"RCPT TO:<alice@example.test>")[0].startswith(b"250 2.1.5")
+    assert client.command(b"DATA")[0].startswith(b"354")
+    client.send(HEADERS + (b"y" * 70 + b"\r\n") * 40 + b".\r\n")
+    assert client.reply() == [protocol.TOO_MUCH_DATA.encode()]
+    assert client.command(b"NOOP") == [b"250 2.0.0 OK"]
+    assert inbox_raw(alice_tx) == []
+
+
+def test_data_end_mark_with_pipelined_commands_behind_it(raw, alice_tx):
+    client = raw()
+    transaction(client)
+    assert client.command(b"DATA")[0].startswith(b"354")
+    body = b"..leading dot\r\n..\r\n\r\n.x\r\nlast"
+    # The end mark, then the next transaction, all in one write: nothing of it may be
+    # taken for message text.
+    client.send(
+        HEADERS + body + b"\r\n.\r\nMAIL FROM:<someone@remote.test>\r\n"
+        b"RCPT TO:<alice@example.test>\r\nDATA\r\n"
+    )
+    assert client.reply()[0].startswith(b"250 2.0.0")
+    assert client.reply()[0].startswith(b"250 2.1.0")
+    assert client.reply()[0].startswith(b"250 2.1.5")
+    assert client.reply()[0].startswith(b"354")
+    client.send(b".\r\n")  # an empty message
+    assert client.reply()[0].startswith(b"250 2.0.0")
+    stored = inbox_raw(alice_tx)
+    assert len(stored) == 2
+    assert any(m.endswith(HEADERS + b".leading dot\r\n.\r\n\r\nx\r\nlast\r\n") for m in stored)
