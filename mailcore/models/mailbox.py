@@ -153,6 +153,11 @@ class Item(models.Model):
             models.Index(fields=["folder", "sent_day"], name="item_folder_sent_day"),
             models.Index(fields=["folder", "seen"], name="item_folder_seen"),
             models.Index(fields=["folder", "start", "end"], name="item_folder_timerange"),
+            # The list view's other sort orders (store.listing.SORT_COLUMNS), uid last as
+            # the tie-break, so a page of a 100k folder sorted by sender is read in order.
+            models.Index(fields=["folder", "sender", "uid"], name="item_folder_sender"),
+            models.Index(fields=["folder", "subject", "uid"], name="item_folder_subject"),
+            models.Index(fields=["folder", "size", "uid"], name="item_folder_size"),
         ]
 
     def __str__(self) -> str:
