@@ -55,7 +55,7 @@ def fill(account, folder, count: int) -> None:
     template = store.get_item(account, store.append(account, folder, message(0)).item_id)
     text = ItemText.objects.get(item=template)
     skip = {"id", "uid", "modseq", "subject", "message_id", "seen"}
-    skip |= {"internal_date", "sent_date", "sent_day"}
+    skip |= {"internal_date", "internal_day", "sent_date", "sent_day"}
     fields = {
         f.attname: getattr(template, f.attname)
         for f in Item._meta.concrete_fields
@@ -74,6 +74,7 @@ def fill(account, folder, count: int) -> None:
                     subject=f"Benchmark message {u}",
                     message_id=f"bench{u}@remote.test",
                     internal_date=start + timedelta(minutes=u),
+                    internal_day=(start + timedelta(minutes=u)).date(),
                     sent_date=start + timedelta(minutes=u),
                     sent_day=(start + timedelta(minutes=u)).date(),
                     seen=u % 3 != 0,

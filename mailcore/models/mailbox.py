@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+
 from django.db import models
 
 
@@ -120,6 +123,12 @@ class Item(models.Model):
     draft = models.BooleanField(default=False)
     keywords = models.TextField(default=" ", blank=True)
     internal_date = models.DateTimeField()
+    # The zone the internal date was given in (minutes east of UTC: an IMAP APPEND's
+    # date-time, else the server's TIME_ZONE at arrival), so FETCH INTERNALDATE gives it
+    # back as it came; and the day in that zone, for BEFORE/ON/SINCE, which compare
+    # dates "disregarding time and timezone" (RFC 3501 6.4.4).
+    internal_offset = models.SmallIntegerField(default=0)
+    internal_day = models.DateField(null=True, blank=True)
     size = models.BigIntegerField()
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="items")
     # Cached summary (mailcore.mime.MessageSummary.to_dict()): envelope, body structure,
@@ -151,6 +160,7 @@ class Item(models.Model):
             models.Index(fields=["folder", "modseq"], name="item_folder_modseq"),
             models.Index(fields=["folder", "internal_date"], name="item_folder_date"),
             models.Index(fields=["folder", "sent_day"], name="item_folder_sent_day"),
+            models.Index(fields=["folder", "internal_day"], name="item_folder_internal_day"),
             models.Index(fields=["folder", "seen"], name="item_folder_seen"),
             models.Index(fields=["folder", "start", "end"], name="item_folder_timerange"),
             # The list view's other sort orders (store.listing.SORT_COLUMNS), uid last as
@@ -162,6 +172,11 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.folder_id}/{self.uid}"
+
+    @property
+    def internal_date_as_given(self) -> datetime:
+        """The internal date in the zone it was given in."""
+        return self.internal_date.astimezone(dt_timezone(timedelta(minutes=self.internal_offset)))
 
     @property
     def keyword_list(self) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Literal
 
 from django.db import connection, models
@@ -143,10 +143,6 @@ def _contains(column: str, value: str) -> Q:
     return Q(**{f"{column}__{lookup}": value})
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def to_q(criterion: Criterion) -> Q:
     """Translate criteria into one Django Q over Item (post-filters are never needed)."""
     match criterion:
@@ -181,13 +177,9 @@ def to_q(criterion: Criterion) -> Q:
             lookup = {"before": "lt", "on": "exact", "since": "gte"}[op]
             return Q(**{f"sent_day__{lookup}": day})
         case DateCmp(op=op, day=day):
-            # The internal date is kept in UTC; its day is the UTC day.
-            start, end = _day_start(day), _day_start(day + timedelta(days=1))
-            if op == "before":
-                return Q(internal_date__lt=start)
-            if op == "since":
-                return Q(internal_date__gte=start)
-            return Q(internal_date__gte=start, internal_date__lt=end)
+            # The internal date's day in the zone it was given in (Item.internal_day).
+            lookup = {"before": "lt", "on": "exact", "since": "gte"}[op]
+            return Q(**{f"internal_day__{lookup}": day})
         case Uids(uids=uids):
             return uids.q()[0]
         case ModSeq(at_least=at_least):

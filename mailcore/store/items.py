@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connections, models, router, transaction
@@ -175,7 +175,7 @@ def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) ->
     for n, entry in enumerate(entries):
         summary = entry.prepared.summary
         item = _new_item(folder.pk, entry, locked.uidnext + n, locked.highestmodseq + 1 + n)
-        item.internal_date = entry.internal_date or now
+        _set_internal_date(item, entry.internal_date or timezone.localtime(now))
         item.thread_id = _thread_id(account, summary, threads)
         if summary.message_id and item.thread_id:
             threads[summary.message_id] = item.thread_id
@@ -207,6 +207,16 @@ def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) ->
         event["uid"] = last.uid
     publish_on_commit(account.pk, event)
     return [Appended(folder.pk, i.pk, i.uid, locked.uidvalidity, i.modseq) for i in rows]
+
+
+def _set_internal_date(item: Item, when: datetime) -> None:
+    """The internal date, with the zone it is given in and its day there."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    offset = when.utcoffset()
+    item.internal_date = when
+    item.internal_offset = int(offset.total_seconds() // 60) if offset else 0
+    item.internal_day = when.date()
 
 
 @dataclass(frozen=True)
@@ -387,6 +397,8 @@ _COPY_FIELDS = [
     "draft",
     "keywords",
     "internal_date",
+    "internal_offset",
+    "internal_day",
     "size",
     "blob_id",
     "summary",

@@ -126,7 +126,7 @@ def _render(session: Session, plan: _Plan, item: Item) -> bytes:
             wants_flags = True
             parts.append(b"FLAGS " + _flags(session, item))
         elif name == "INTERNALDATE":
-            parts.append(b"INTERNALDATE " + date_time(item.internal_date))
+            parts.append(b"INTERNALDATE " + date_time(item.internal_date_as_given))
         elif name == "RFC822.SIZE":
             parts.append(b"RFC822.SIZE %d" % item.size)
         elif name == "MODSEQ":

@@ -91,7 +91,8 @@ def test_append_reports_appenduid_and_the_new_message(wire):
     ]
     data = wire.command("FETCH 7 (FLAGS INTERNALDATE BODY.PEEK[])").ok().fetch()[7]
     assert set(data["FLAGS"]) == {"\\Seen", "$Sent", "\\Recent"}
-    assert data["INTERNALDATE"] == '" 5-May-2025 08:11:12 +0000"' and data["BODY[]"] == message(7)
+    # The date-time comes back as it was given, zone included.
+    assert data["INTERNALDATE"] == '" 5-May-2025 10:11:12 +0200"' and data["BODY[]"] == message(7)
     response = wire.command("APPEND Archive ", Lit(message(8), plus=True)).ok()
     assert code_args(response) == [b"%d" % uidvalidity(wire, "Archive"), b"1"]
 

@@ -4,7 +4,7 @@ sequence sets, dates, sizes, headers, CHARSET UTF-8 and an unknown charset, and 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from support.imapwire import Lit, connect, fast_passwords  # noqa: F401 (autouse)
@@ -212,6 +212,33 @@ def test_sent_dates_disregard_time_and_zone(wire, mailbox):
     assert search(wire, "SENTON 20-Mar-2026") == [3]
     assert search(wire, "SENTBEFORE 21-Mar-2026") == [1, 2, 3]
     assert search(wire, "SENTSINCE 21-Mar-2026") == [4, 5]
+
+
+def test_internal_dates_disregard_time_and_zone(wire):
+    # 6.4.4 again, for BEFORE/ON/SINCE: an APPEND date-time's own day, 21 March here
+    # although it is 22 March in UTC; and FETCH gives the date-time back as it came.
+    wire.command('APPEND INBOX "21-Mar-2026 22:30:00 -0500" ', Lit(b"Subject: z\r\n\r\nx\r\n")).ok()
+    wire.command("NOOP").ok()
+    assert search(wire, "ON 21-Mar-2026") == [5]
+    assert search(wire, "ON 22-Mar-2026") == []
+    assert search(wire, "BEFORE 22-Mar-2026") == [1, 2, 3, 5]
+    assert search(wire, "SINCE 22-Mar-2026") == [4]
+    data = wire.command("FETCH 5 INTERNALDATE").ok().fetch()[5]
+    assert data["INTERNALDATE"] == '"21-Mar-2026 22:30:00 -0500"'
+
+
+def test_arrival_dates_take_the_servers_zone(wire, mailbox, settings):
+    # Mail that arrives (no APPEND date-time) is dated in the server's TIME_ZONE.
+    settings.TIME_ZONE = "Pacific/Auckland"
+    _, put = mailbox
+    put(b"Subject: now\r\n\r\nx\r\n")
+    wire.command("NOOP").ok()
+    when = datetime.strptime(
+        wire.command("FETCH 5 INTERNALDATE").ok().fetch()[5]["INTERNALDATE"],
+        '"%d-%b-%Y %H:%M:%S %z"',
+    )
+    assert when.utcoffset() in {timedelta(hours=12), timedelta(hours=13)}
+    assert search(wire, f"ON {when.day}-{when:%b-%Y}") == [5]
 
 
 def test_matching_ignores_case_beyond_ascii(wire):

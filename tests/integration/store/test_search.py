@@ -1,6 +1,6 @@
 """Search criteria translated to one query."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from django.db import connection
@@ -180,6 +180,37 @@ def test_migration_fills_sent_day(alice):
     fill(apps, None)
     days = dict(Item.objects.filter(folder=inbox).values_list("uid", "sent_day"))
     assert days == {1: date(2026, 3, 20), 2: date(2026, 3, 22)}
+
+
+def test_internal_dates_are_their_own_zones_day(alice):
+    inbox = store.find_folder(alice, "INBOX")
+    minus5 = timezone(timedelta(hours=-5))
+    store.append(alice, inbox, b"x\r\n", internal_date=datetime(2026, 3, 20, 23, 30, tzinfo=minus5))
+    store.append(alice, inbox, b"y\r\n", internal_date=datetime(2026, 3, 21, 0, 30, tzinfo=UTC))
+    on = s.DateCmp("internal", "on", date(2026, 3, 20))
+    assert store.search(alice, inbox, on) == [1]  # the 21st in UTC
+    assert store.search(alice, inbox, s.DateCmp("internal", "since", date(2026, 3, 21))) == [2]
+    archive = store.create_folder(alice, "Dated")
+    store.copy(alice, inbox, [1], archive)  # a copy keeps its internal date and zone
+    assert store.search(alice, archive, on) == [1]
+    copied = store.items(alice, archive, [1])[0]
+    assert copied.internal_date_as_given == datetime(2026, 3, 20, 23, 30, tzinfo=minus5)
+    assert copied.internal_date_as_given.utcoffset() == timedelta(hours=-5)
+
+
+def test_migration_fills_internal_day(alice):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from mailcore.models import Item
+
+    fill = import_module("mailcore.migrations.0008_item_internal_day").fill_internal_day
+    inbox = store.find_folder(alice, "INBOX")
+    store.append(alice, inbox, b"x\r\n", internal_date=datetime(2026, 3, 20, 23, 30, tzinfo=UTC))
+    Item.objects.filter(folder=inbox).update(internal_day=None)
+    fill(apps, None)
+    assert Item.objects.get(folder=inbox, uid=1).internal_day == date(2026, 3, 20)
 
 
 # SQLite compares mail_casefold() of both sides (full Unicode folding, NFC); Postgres's
