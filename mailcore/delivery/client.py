@@ -33,6 +33,14 @@ class Envelope:
     recipients: list[Recipient]
     envid: str = ""
     ret: str = ""
+    binary: bool = False  # BODY=BINARYMIME: BDAT to a peer with BINARYMIME, or nothing
+
+
+# RFC 3030 3 leaves a relay that cannot pass binary content on two ways: convert it or
+# return it. Converting would rewrite the sender's MIME (and break any signature).
+BINARY_REFUSED = (
+    "554 5.6.3 the receiving server does not accept binary content (BINARYMIME, RFC 3030)"
+)
 
 
 @dataclass
@@ -99,10 +107,15 @@ def crlf(raw: bytes) -> bytes:
 
 
 def _connect(hop: Hop, helo: str, timeout: float, starttls: bool) -> tuple[smtplib.SMTP, bool]:
-    # Connecting in the constructor also names the peer for TLS; a non-220 greeting
-    # raises SMTPConnectError.
-    client = smtplib.SMTP(hop.address, hop.port, local_hostname=helo, timeout=timeout)
+    client = smtplib.SMTP(local_hostname=helo, timeout=timeout)
     try:
+        code, text = client.connect(hop.address, hop.port)
+        if code != 220:
+            raise smtplib.SMTPConnectError(code, text)
+        # TLS names the peer by its host name (SNI), not the address we reached it at
+        # (an address literal has no name to give): smtplib's STARTTLS sends _host.
+        named = hop.host and not hop.host.startswith("[")
+        client._host = hop.host if named else hop.address  # type: ignore[attr-defined]
         code, text = client.ehlo()
         if not 200 <= code < 300:
             code, text = client.helo()
@@ -153,7 +166,7 @@ def send(hops: list[Hop], envelope: Envelope, raw: bytes, *, helo: str, timeout:
         return attempt
     attempt.remote_mta = hop.host
     try:
-        _transaction(client, envelope, crlf(raw), attempt)
+        _transaction(client, envelope, raw if envelope.binary else crlf(raw), attempt)
     except (OSError, smtplib.SMTPException) as exc:
         # Lost mid-transaction: whatever has no final answer yet is tried again later.
         reply = f"451 4.4.2 connection to {hop.host}[{hop.address}] lost: {exc}"
@@ -172,7 +185,12 @@ def _transaction(client: smtplib.SMTP, envelope: Envelope, raw: bytes, attempt: 
     options: list[str] = []
     if client.has_extn("size"):
         options.append(f"SIZE={len(raw)}")
-    if any(b > 0x7F for b in raw) and client.has_extn("8bitmime"):
+    if envelope.binary:
+        if not (client.has_extn("chunking") and client.has_extn("binarymime")):
+            attempt.replies = {r.address: BINARY_REFUSED for r in envelope.recipients}
+            return
+        options.append("BODY=BINARYMIME")
+    elif any(b > 0x7F for b in raw) and client.has_extn("8bitmime"):
         # RFC 6152. A peer without 8BITMIME still gets the 8-bit bytes, as most MTAs
         # do: converting to 7 bits would break signatures and the byte-exact promise.
         options.append("BODY=8BITMIME")
@@ -211,9 +229,17 @@ def _transaction(client: smtplib.SMTP, envelope: Envelope, raw: bytes, attempt: 
         client.rset()
         return
     try:
-        code, answer = client.data(raw)
+        code, answer = _bdat(client, raw) if envelope.binary else client.data(raw)
         reply = _reply(code, answer)
     except smtplib.SMTPDataError as exc:  # DATA itself refused (no 354)
         reply = _reply(exc.smtp_code, exc.smtp_error)
     for address in accepted:
         attempt.replies[address] = reply
+
+
+def _bdat(client: smtplib.SMTP, raw: bytes) -> tuple[int, bytes]:
+    """RFC 3030 BDAT: the whole message as one last chunk, its bytes as they are
+    (smtplib has no BDAT of its own)."""
+    client.putcmd("BDAT", f"{len(raw)} LAST")
+    client.send(raw)
+    return client.getreply()

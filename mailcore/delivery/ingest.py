@@ -174,6 +174,7 @@ async def accept(
     account_id: int | None = None,
     envid: str = "",
     ret: str = "",
+    binary: bool = False,
 ) -> int:
     """Make a message and its envelope durable, together with whatever else arrives
     meanwhile; returns the queue id once committed (then, and only then, "250")."""
@@ -181,7 +182,7 @@ async def accept(
     # Written and fsynced in a worker thread, in parallel with the other sessions'.
     digest = await loop.run_in_executor(None, write_bytes, raw)
     submission = Submission(
-        raw, digest, mail_from, recipients, source, account_id, envid=envid, ret=ret
+        raw, digest, mail_from, recipients, source, account_id, envid=envid, ret=ret, binary=binary
     )
     return await asyncio.wrap_future(_committer.submit(submission))
 

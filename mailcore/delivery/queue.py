@@ -50,6 +50,7 @@ class Submission:
     account_id: int | None = None
     envid: str = ""  # RFC 3461 ENVID and RET of the transaction
     ret: str = ""
+    binary: bool = False  # BODY=BINARYMIME (RFC 3030 3)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def enqueue(
     account: Account | None = None,
     envid: str = "",
     ret: str = "",
+    binary: bool = False,
     schedule: bool = True,
 ) -> QueuedMessage:
     """Make a message and its envelope durable; return the committed queue row.
@@ -90,6 +92,7 @@ def enqueue(
         account_id=account.pk if account else None,
         envid=envid,
         ret=ret,
+        binary=binary,
     )
     [queued] = enqueue_many([submission])
     if schedule:
@@ -128,6 +131,7 @@ def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
                 account_id=s.account_id,
                 envid=s.envid,
                 ret=s.ret,
+                binary=s.binary,
                 size=len(s.raw),
             )
             for s in submissions

@@ -147,6 +147,7 @@ def relay(
                 ],
                 envid=message.envid,
                 ret=message.ret,
+                binary=message.binary,
             )
             attempt = client.send(
                 hops, envelope, raw, helo=policy.hostname(), timeout=policy.relay_timeout()

@@ -25,6 +25,9 @@ class QueuedMessage(models.Model):
     # RFC 3461 DSN parameters of the transaction.
     envid = models.CharField(max_length=100, blank=True)
     ret = models.CharField(max_length=4, blank=True)  # FULL or HDRS
+    # BODY=BINARYMIME of the transaction (RFC 3030 3): the bytes may hold bare CR, LF
+    # and NUL and can only be relayed by BDAT to a peer that takes them as they are.
+    binary = models.BooleanField(default=False)
     size = models.BigIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
 

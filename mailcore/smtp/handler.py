@@ -260,6 +260,7 @@ class MailHandler:
                 account_id=account_id,
                 envid=getattr(envelope, "dsn_envid", ""),
                 ret=getattr(envelope, "dsn_ret", ""),
+                binary=getattr(envelope, "binarymime", False),
             )
         except Exception:
             # Nothing was acknowledged, so nothing is lost: the client retries on 4xx.

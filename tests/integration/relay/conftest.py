@@ -33,12 +33,14 @@ def relay_settings(settings):
 
 def _start(tmp_path, tls: bool) -> RemoteController:
     kwargs = {}
+    handler = RemoteHandler()
     if tls:
         from mailcore.tls import ensure_certificate, server_context
 
         cert, key = ensure_certificate(tmp_path / "remote", "mx.remote.test")
-        kwargs["tls_context"] = server_context(cert, key)
-    handler = RemoteHandler()
+        context = server_context(cert, key)
+        context.sni_callback = lambda _conn, name, _context: handler.sni.append(name)
+        kwargs["tls_context"] = context
     controller = RemoteController(
         handler, hostname="127.0.0.1", port=free_port(), server_hostname="mx.remote.test", **kwargs
     )

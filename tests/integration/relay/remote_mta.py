@@ -10,6 +10,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 from mailcore.delivery.mx import NoSuchDomain, TemporaryDNSError
+from mailcore.smtp.protocol import MailSMTP
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Received:
     # and {recipient: {"NOTIFY": ..., "ORCPT": ...}}.
     dsn_mail: dict[str, str] = field(default_factory=dict)
     dsn_rcpt: dict[str, dict[str, str]] = field(default_factory=dict)
+    binary: bool = False  # sent with BDAT and BODY=BINARYMIME
 
 
 @dataclass
@@ -34,6 +36,8 @@ class RemoteHandler:
     refuse_sessions: int = 0  # greet this many sessions with 421 and hang up
     sessions: int = 0
     dsn: bool = False  # offer DSN (RFC 3461) and take its parameters
+    chunking: bool = False  # be our own SMTP engine: CHUNKING and BINARYMIME (RFC 3030)
+    sni: list[str | None] = field(default_factory=list)  # the names TLS clients asked for
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -63,6 +67,7 @@ class RemoteHandler:
                 session.ssl is not None,
                 dict(getattr(envelope, "dsn_mail", {})),
                 dict(getattr(envelope, "dsn_rcpt", {})),
+                getattr(envelope, "binarymime", False),
             )
         )
         return "250 2.0.0 queued as R1"
@@ -118,6 +123,8 @@ class _RemoteSMTP(SMTP):
 
 class RemoteController(Controller):
     def factory(self):
+        if self.handler.chunking:
+            return MailSMTP(self.handler, **self.SMTP_kwargs)
         return _RemoteSMTP(self.handler, **self.SMTP_kwargs)
 
 

@@ -26,6 +26,7 @@ def test_relay_is_byte_exact_over_starttls(remote, alice_tx):
         True,
     )
     assert "BODY=8BITMIME" in got.mail_options and f"SIZE={len(RAW)}" in got.mail_options
+    assert remote.sni == ["mx.remote.test"]  # TLS named the MX host, not its address
     row = rcpt("bob@remote.test")
     assert (row.state, row.attempts, row.last_error, row.next_attempt) == ("relayed", 1, "", None)
     assert QueuedMessage.objects.get() == queued  # no DSN: NOTIFY did not ask for success
@@ -342,3 +343,35 @@ def test_no_dsn_parameters_for_a_peer_without_dsn(remote, alice_tx):
     [notice] = dsns(alice_tx)
     _, _, [status], _ = report_parts(notice)
     assert status["Action"] == "relayed"
+
+
+BINARY = (
+    b"From: alice@example.test\r\nTo: bob@remote.test\r\nSubject: bin\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+    b"\x00\x01bare\nLF and bare\rCR\r\n.\r\n\xff"
+)
+
+
+def test_binary_content_goes_by_bdat_exactly(remote, alice_tx):
+    remote.chunking = True
+    enqueue(BINARY, "alice@example.test", ["bob@remote.test"], source="submission", binary=True)
+    [got] = remote.received
+    assert got.content == BINARY and got.binary and got.tls
+    assert rcpt("bob@remote.test").state == "relayed"
+
+
+def test_binary_content_to_a_peer_without_binarymime_is_returned(remote, alice_tx):
+    enqueue(BINARY, "alice@example.test", ["bob@remote.test"], source="submission", binary=True)
+    assert remote.received == []  # never sent mangled by DATA
+    row = rcpt("bob@remote.test")
+    assert (row.state, row.last_error[:9]) == ("failed", "554 5.6.3")
+    [dsn] = dsns(alice_tx)
+    _, _, [failed], _ = report_parts(dsn)
+    assert failed["Status"] == "5.6.3"
+
+
+def test_an_address_literal_is_reached_over_tls_without_a_name(remote, alice_tx):
+    enqueue(RAW, "alice@example.test", ["bob@[127.0.0.1]"])
+    [got] = remote.received
+    assert got.rcpt_tos == ["bob@[127.0.0.1]"] and got.tls
+    assert remote.sni == [None]  # no host name to send

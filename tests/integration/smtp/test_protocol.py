@@ -214,6 +214,8 @@ def test_bdat_with_binarymime_and_an_empty_last_chunk(raw, alice_tx):
     assert client.bdat(b"0 LAST")[0].startswith(b"250 2.0.0 OK: queued")
     [stored] = inbox_raw(alice_tx)
     assert stored.endswith(message)
+    # The queue remembers it: relayed on, it may only go by BDAT (RFC 3030 3).
+    assert QueuedMessage.objects.get().binary
 
 
 def test_bdat_chunks_pipelined_back_to_back(raw, alice_tx):
