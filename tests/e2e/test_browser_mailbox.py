@@ -51,6 +51,9 @@ def test_reading_a_message_with_an_attachment(page, accounts):
     expect(page.locator("#folder-tree")).to_contain_text("1")  # Inbox unread badge
     row = _row(page, "Quarterly report")
     expect(row).to_have_class(re.compile("unread"))
+    # The list names the sender as a person; the address is in the tooltip.
+    expect(row.locator(".from")).to_have_text("Carol")
+    expect(row.locator(".from")).to_have_attribute("title", "Carol <carol@remote.test>")
     row.click()
     expect(page.locator("#r-subject")).to_have_text("Quarterly report")
     expect(page.locator("#r-from")).to_contain_text("carol@remote.test")
@@ -165,6 +168,9 @@ def test_keyboard_conversations_dark_mode_and_phone(page, accounts):
     expect(page.locator("#list-pane")).to_be_hidden()
     page.locator("#reading-pane").get_by_role("button", name="Back").click()
     expect(page.locator("#list-pane")).to_be_visible()
+    # The folder pane is out of sight, so the list has its own button to write mail.
+    page.get_by_role("button", name="New message").click()
+    expect(page.get_by_role("textbox", name="Subject")).to_be_visible()
 
 
 def test_the_list_pages_in_as_it_scrolls(page, accounts):

@@ -99,3 +99,11 @@ export function formatSize(bytes) {
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+// "Dave Grohl <dave@band.test>" -> "Dave Grohl", as a list shows a sender; a bare
+// address, or a name that is empty or only quotes, shows the address.
+export function displayName(from) {
+  const match = /^\s*"?(.*?)"?\s*<([^<>]*)>\s*$/.exec(from || "");
+  if (!match) return from || "";
+  return match[1].trim() || match[2];
+}

@@ -1,7 +1,7 @@
 // The three panes: folder tree, message list, reading pane; actions, drag and drop,
 // keyboard shortcuts, theme, and live updates over a web socket.
 
-import { el, formatSize, getJSON, postJSON, say } from "./api.js";
+import { displayName, el, formatSize, getJSON, postJSON, say } from "./api.js";
 import { Composer } from "./compose.js";
 
 const PAGE = 50;
@@ -300,7 +300,7 @@ class App {
         title: row.subject,
       },
       check,
-      el("span", { class: "from" }, expander, row.from || "(unknown sender)", count > 1 ? el("span", { class: "thread-count" }, `(${count})`) : null),
+      el("span", { class: "from", title: row.from || "" }, expander, displayName(row.from) || "(unknown sender)", count > 1 ? el("span", { class: "thread-count" }, `(${count})`) : null),
       el("span", { class: "date" }, when),
       el("span", { class: "subject" }, row.subject || "(no subject)"),
       el(
@@ -570,6 +570,7 @@ class App {
 
   wire() {
     document.getElementById("new-message").addEventListener("click", () => this.newMessage());
+    document.getElementById("new-message-fab").addEventListener("click", () => this.newMessage());
     document.getElementById("load-more").addEventListener("click", () => this.loadMore());
     document.getElementById("list-pane").addEventListener("scroll", (e) => {
       const pane = e.target;
