@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 END = b"\r\n.\r\n"
 
-# Matching END one byte at a time, for the stretch after a line break where END may have
-# begun before the bytes still in the buffer: state n means the text read so far ends
-# with END[:n] (the DATA command's own CRLF counts, so reading starts in state 2).
+# Matching END a few bytes at a time, for the stretch after a line break where END may
+# have begun before the bytes still in the buffer: state n means the text read so far
+# ends with END[:n] (the DATA command's own CRLF counts, so reading starts in state 2).
 _NEXT = {
     (0, 13): 1,
     (1, 10): 2,
@@ -57,9 +57,11 @@ async def read_data(
     state = 2
     while True:
         if state:
-            byte = await reader.readexactly(1)
-            state = _NEXT.get((state, byte[0]), 0)
-            piece = byte
+            # In state n the shortest way to the end mark is its 5 - n missing bytes,
+            # so reading that many never reads past it (and cannot complete it sooner).
+            piece = await reader.readexactly(5 - state)
+            for byte in piece:
+                state = _NEXT.get((state, byte), 0)
         else:
             # From state 0 any end mark lies wholly in bytes not yet read, and readuntil
             # finds it; when the buffer is full without one, take what cannot be part of

@@ -126,3 +126,35 @@ def test_no_size_limit():
         assert read(big + b".\r\n", [], limit=1001, size_limit=no_limit, line_limit=1001)[0] == (
             DataText(big)
         )
+
+
+class CountingReader(asyncio.StreamReader):
+    calls = 0
+
+    async def readexactly(self, n):
+        self.calls += 1
+        return await super().readexactly(n)
+
+    async def readuntil(self, separator=b"\n"):
+        self.calls += 1
+        return await super().readuntil(separator)
+
+
+def reads(text: bytes) -> int:
+    async def run() -> int:
+        reader = CountingReader(limit=1001)
+        reader.feed_data(text + b".\r\n")
+        reader.feed_eof()
+        await read_data(reader, size_limit=None, line_limit=1001)
+        return reader.calls
+
+    return asyncio.run(run())
+
+
+def test_reads_in_pieces_not_lines():
+    ordinary = b"Subject: x\r\n\r\n" + b"A line of text, nothing special here at all.\r\n" * 90
+    assert reads(ordinary) <= 6  # 4 KiB: a handful of pieces, not 92 lines
+    # Where the end mark could begin at every other byte (blank lines, bare CRs), a
+    # few bytes per read at worst; aiosmtpd read one line, here two bytes, per call.
+    assert reads(b"\r\n" * 3000) <= 3000 * 2 / 3
+    assert reads(b"\r" * 3000 + b"\r\n") <= 3000 / 3
