@@ -51,8 +51,8 @@ async def read_data(
     `line_limit` octets with its CRLF refuses the text too. Raises IncompleteReadError
     if the stream ends first."""
     limit = size_limit or float("inf")
-    pieces: list[bytes] = []
-    kept = 0
+    # One growing buffer, not a list of pieces: a flood of short reads stays compact.
+    kept = bytearray()
     total = 0
     state = 2
     while True:
@@ -72,18 +72,36 @@ async def read_data(
             except asyncio.LimitOverrunError as overrun:
                 piece = await reader.readexactly(overrun.consumed)
         total += len(piece)
-        if kept + len(piece) <= limit + len(END):
-            pieces.append(piece)
-            kept += len(piece)
+        if len(kept) + len(piece) <= limit + len(END):
+            kept += piece
         if state == 5:
             break
     # The text is everything before the final ".\r\n" (its CRLF ends the last line).
     total -= 3
     if total > limit:
         return DataText(b"", too_much=True)
-    text = b"".join(pieces)[:-3]
-    if text and max(map(len, text.split(b"\r\n"))) + 2 > line_limit:
+    text = bytes(kept[:-3])
+    if _has_long_line(text, line_limit):
         return DataText(b"", too_long=True)
     if b"\r\n." in text or text.startswith(b"."):
         text = (b"\r\n" + text).replace(b"\r\n.", b"\r\n")[2:]
     return DataText(text)
+
+
+def _has_long_line(text: bytes, line_limit: int) -> bool:
+    """A line (up to CRLF; a bare CR or LF is part of its line) longer than `line_limit`
+    octets with its CRLF. Split a window of whole lines at a time, so that a text of
+    very many short lines never becomes one object per line all at once."""
+    longest = line_limit - 2  # octets a line may hold before its CRLF
+    pos = 0
+    while pos < len(text):
+        end = text.rfind(b"\r\n", pos, pos + _WINDOW)
+        if end == -1:  # no line break in a whole window: its line is longer than that
+            return len(text) - pos > longest if len(text) - pos < _WINDOW else True
+        if max(map(len, text[pos:end].split(b"\r\n"))) > longest:
+            return True
+        pos = end + 2
+    return False
+
+
+_WINDOW = 1 << 20  # far longer than any line limit (it must exceed it by 2 at least)

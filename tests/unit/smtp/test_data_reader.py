@@ -106,6 +106,14 @@ def test_limits():
     assert read(longer + b".\r\n", [], limit=1001, size_limit=5000, line_limit=1001)[0] == (
         DataText(b"", too_long=True)
     )
+    # A bare LF is part of its line (only CRLF ends one).
+    bare = b"x" * 499 + b"\n" + b"x" * 499 + b"\r\n"  # 1001 octets
+    assert read(bare + b".\r\n", [], limit=1001, size_limit=5000, line_limit=1001)[0] == (
+        DataText(bare)
+    )
+    assert read(b"x" + bare + b".\r\n", [], limit=1001, size_limit=5000, line_limit=1001)[0] == (
+        DataText(b"", too_long=True)
+    )
     big = b"abc\r\n" * 1000
     assert read(big + b".\r\n", [], limit=1001, size_limit=5000, line_limit=1001)[0] == (
         DataText(big)
@@ -158,3 +166,17 @@ def test_reads_in_pieces_not_lines():
     # few bytes per read at worst; aiosmtpd read one line, here two bytes, per call.
     assert reads(b"\r\n" * 3000) <= 3000 * 2 / 3
     assert reads(b"\r" * 3000 + b"\r\n") <= 3000 / 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(TOKENS, max_size=30).map(b"".join), window=st.integers(42, 128))
+def test_line_check_in_windows(text, window):
+    """The line-length check, whatever the window (at least a longest line and CRLF)."""
+    from mailcore.smtp import data
+
+    expected = any(len(line) > 40 for line in text.split(b"\r\n"))
+    saved, data._WINDOW = data._WINDOW, window
+    try:
+        assert data._has_long_line(text, 42) == expected
+    finally:
+        data._WINDOW = saved
