@@ -52,18 +52,34 @@ def resolve(address: str) -> Resolution:
     parts = _split(address)
     if parts is not None:
         # The common case, an enabled account of an active local domain, in one query.
-        account = Account.objects.filter(
-            address=f"{parts[0]}@{parts[1]}",
-            enabled=True,
-            domain__name=parts[1],
-            domain__active=True,
-        ).first()
+        account = _enabled_account(f"{parts[0]}@{parts[1]}", parts[1])
         if account is not None:
             return Resolution(accounts=[account], local_domain=True)
     result = Resolution()
     seen_accounts: set[int] = set()
     _expand(address, result, seen_accounts, set(), 0)
     return result
+
+
+# Placeholders for the two values of the account query, compiled once per database.
+_ADDRESS, _DOMAIN = "\x00address", "\x00domain"
+_account_sql: dict[str, tuple[str, tuple]] = {}
+
+
+def _enabled_account(address: str, domain: str) -> Account | None:
+    """The enabled account with this address in this active domain. The ORM compiles a
+    query anew on every call, which cost four times what running it does (338 against
+    76 us here); delivery asks this for every recipient, so it is compiled once."""
+    alias = Account.objects.db
+    if alias not in _account_sql:
+        query = Account.objects.using(alias).filter(
+            address=_ADDRESS, enabled=True, domain__name=_DOMAIN, domain__active=True
+        )
+        _account_sql[alias] = query.order_by("pk")[:1].query.sql_with_params()
+    sql, template = _account_sql[alias]
+    values = {_ADDRESS: address, _DOMAIN: domain}
+    params = [values.get(p, p) if isinstance(p, str) else p for p in template]
+    return next(iter(Account.objects.using(alias).raw(sql, params)), None)
 
 
 def _expand(
