@@ -312,11 +312,7 @@ class MailSMTP(SMTP):
                 self._reader, size_limit=self.data_size_limit, line_limit=self.line_length_limit
             )
         except asyncio.IncompleteReadError:
-            assert self.session is not None
-            log.info("%r connection lost during DATA", self.session.peer)
-            if self.transport is not None:
-                self.transport.close()
-            raise asyncio.CancelledError from None
+            raise self._client_left("DATA") from None
         if text.too_much or text.too_long:
             self._set_post_data_state()
             # aiosmtpd's wording; `push` adds the enhanced codes in an EHLO session.
@@ -382,13 +378,16 @@ class MailSMTP(SMTP):
                 if keep:
                     self._chunks.add(piece)
         except asyncio.IncompleteReadError:
-            # The client left mid-chunk: end the session quietly, as aiosmtpd does when
-            # a client leaves during DATA.
-            assert self.session is not None
-            log.info("%r connection lost during BDAT", self.session.peer)
-            if self.transport is not None:
-                self.transport.close()
-            raise asyncio.CancelledError from None
+            raise self._client_left("BDAT") from None
+
+    def _client_left(self, command: str) -> asyncio.CancelledError:
+        """The client left in the middle of a message: log it, close, and give the
+        cancellation that ends the session quietly (as aiosmtpd does for DATA)."""
+        assert self.session is not None
+        log.info("%r connection lost during %s", self.session.peer, command)
+        if self.transport is not None:
+            self.transport.close()
+        return asyncio.CancelledError()
 
     async def _end_of_data(self, original: bytes) -> None:
         """The tail of aiosmtpd's smtp_DATA: content to the envelope, the DATA hook,

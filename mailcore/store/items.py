@@ -77,13 +77,17 @@ def quota_usage(account: Account) -> int:
 
 
 def _check_quota(account: Account, needed: int) -> None:
-    # The limit is checked against committed usage; two appends racing into different
-    # folders can overshoot it by one message, which is the usual soft-quota behaviour.
     limit = Account.objects.filter(pk=account.pk).values_list("quota_bytes", flat=True).first()
     if limit:
-        usage = quota_usage(account)
-        if usage + needed > limit:
-            raise QuotaExceeded(usage, limit, needed)
+        _refuse_over_quota(quota_usage(account), limit, needed)
+
+
+def _refuse_over_quota(usage: int, limit: int, needed: int) -> None:
+    """QuotaExceeded if `needed` more bytes would pass the account's limit (0: none).
+    Checked against committed usage: two appends racing into different folders can
+    overshoot it by one message, which is the usual soft-quota behaviour."""
+    if limit and usage + needed > limit:
+        raise QuotaExceeded(usage, limit, needed)
 
 
 def _thread_id(account: Account, summary: MessageSummary, earlier: dict[str, str]) -> str:
@@ -159,10 +163,7 @@ def append_many(
 def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) -> list[Appended]:
     total = sum(e.prepared.size for e in entries)
     locked = _lock_for_append(account, folder.pk)
-    if locked.quota_bytes and locked.usage + total > locked.quota_bytes:
-        # Checked against committed usage; two appends racing into different folders
-        # can overshoot it by one message, which is the usual soft-quota behaviour.
-        raise QuotaExceeded(locked.usage, locked.quota_bytes, total)
+    _refuse_over_quota(locked.usage, locked.quota_bytes, total)
     # The rows pointing at these bytes commit in this transaction; make sure each has
     # its Blob row (written by `prepare`, or already there from the queue).
     sizes = {e.prepared.digest: e.prepared.size for e in entries}
