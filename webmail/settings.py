@@ -198,6 +198,9 @@ MAIL_LISTENERS = [
 # Mail store limits.
 MAIL_MAX_MESSAGE_SIZE = int(os.environ.get("MAIL_MAX_MESSAGE_SIZE", str(50 * 1024 * 1024)))
 MAIL_DEFAULT_QUOTA = int(os.environ.get("MAIL_DEFAULT_QUOTA", "0"))  # 0: unlimited
+# Message bytes up to this size live in the database row of their blob (committed with
+# the message, one commit per batch); larger ones in the "blobs" storage. 0: all files.
+MAIL_INLINE_BLOB_MAX = int(os.environ.get("MAIL_INLINE_BLOB_MAX", str(64 * 1024)))
 
 # Outbound relay (mailcore.delivery.policy parses the durations: 300, 5m, 4h, 5d).
 # MAIL_RELAY_HOST ("host" or "host:port") sends everything through a smarthost instead

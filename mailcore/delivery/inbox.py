@@ -220,7 +220,9 @@ def _deliver_together(
                     # The unique LocalDelivery rows: a copy delivered before (by an
                     # earlier attempt, through another of the account's addresses) is an
                     # IntegrityError, and each recipient alone then skips it.
-                    bulk.insert([LocalDelivery(message=m, account_id=account_id) for m in new])
+                    bulk.insert(
+                        [LocalDelivery(message=m, account_id=account_id) for m in new], keys=False
+                    )
                     append_many(accounts[account_id], inbox, [prepared.of(m) for m in new])
             except (StoreError, IntegrityError, _Contended):
                 # A full mailbox, a missing Inbox, a copy delivered before, or a race

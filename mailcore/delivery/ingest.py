@@ -1,11 +1,11 @@
 """Group commit of acceptances: messages that arrive together share one transaction.
 
-A listener (`accept`) writes the message's bytes durably in a worker thread, several
-sessions in parallel, then hands the envelope to the ingest thread and waits. That
-thread takes everything waiting (up to MAX_BATCH), commits it in one transaction
-(`enqueue_many`), and only then answers each session, which may now say "250". Batches
-form by themselves: while one commits, the next gathers in the queue, so a lone message
-is never held back by a timer.
+A listener (`accept`) stages the message's bytes (a large message is written durably in
+a worker thread, several sessions in parallel; a small one goes into its Blob row), then
+hands them and the envelope to the ingest thread and waits. That thread takes everything
+waiting (up to MAX_BATCH), commits it in one transaction (`enqueue_many`), and only then
+answers each session, which may now say "250". Batches form by themselves: while one
+commits, the next gathers in the queue, so a lone message is never held back by a timer.
 
 Delivery follows from the same thread. Without a broker (the embedded default) it
 delivers what it has accepted into the Inboxes, also in batches (`deliver_enqueued`:
@@ -22,6 +22,7 @@ docs/decisions/0007-group-commit.md.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import queue
 import threading
@@ -30,7 +31,7 @@ from concurrent.futures import Future, InvalidStateError
 from celery import current_app
 
 from ..seam import release_connection
-from ..store.blobs import write_bytes
+from ..store.blobs import inline, stage_bytes
 from .client import Recipient
 from .queue import Enqueued, Submission, enqueue_many
 
@@ -178,9 +179,12 @@ async def accept(
 ) -> int:
     """Make a message and its envelope durable, together with whatever else arrives
     meanwhile; returns the queue id once committed (then, and only then, "250")."""
-    loop = asyncio.get_running_loop()
-    # Written and fsynced in a worker thread, in parallel with the other sessions'.
-    digest = await loop.run_in_executor(None, write_bytes, raw)
+    if inline(len(raw)):
+        # Committed in its Blob row with the envelope: only hashed here (under 1 us a KiB).
+        digest = hashlib.sha256(raw).hexdigest()
+    else:
+        # Written and fsynced in a worker thread, in parallel with the other sessions'.
+        digest = await asyncio.get_running_loop().run_in_executor(None, stage_bytes, raw)
     submission = Submission(
         raw, digest, mail_from, recipients, source, account_id, envid=envid, ret=ret, binary=binary
     )

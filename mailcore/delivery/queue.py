@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from ..models import Account, Blob, QueuedMessage, QueueRecipient, RecipientState
+from ..models import Account, QueuedMessage, QueueRecipient, RecipientState
 from ..store import bulk
-from ..store.blobs import write_bytes
+from ..store.blobs import blob_rows, stage_bytes
 from . import address_cache
 from .client import Recipient
 from .inbox import DeliveryReport, process_message, process_messages
@@ -39,8 +39,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Submission:
-    """One message for the queue: its bytes, already durable under `digest`
-    (`write_bytes`), and its envelope."""
+    """One message for the queue: its bytes, staged under `digest` (`stage_bytes`), and
+    its envelope."""
 
     raw: bytes
     digest: str
@@ -85,7 +85,7 @@ def enqueue(
     """
     submission = Submission(
         raw,
-        write_bytes(raw),  # fsynced before the rows that point at it commit
+        stage_bytes(raw),  # a large one written and fsynced before the rows commit
         mail_from,
         [r if isinstance(r, Recipient) else Recipient(r) for r in recipients],
         source=source,
@@ -106,7 +106,7 @@ def enqueue(
 def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
     """Make several messages and their envelopes durable in one transaction (the group
     commit of acceptance); returns the queue rows in order. Each message's bytes must
-    already be written. Starting delivery is the caller's business."""
+    already be staged. Starting delivery is the caller's business."""
     local_domains: dict[str, bool] = {}
 
     def is_local(address: str) -> bool:
@@ -116,13 +116,9 @@ def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
             local_domains[domain] = bool(at) and _local_domain(domain)
         return local_domains[domain]
 
-    sizes = {s.digest: len(s.raw) for s in submissions}
     with transaction.atomic():
-        # The Blob rows of `write_bytes`' files (store.blobs.blob_row, for many at once).
-        bulk.insert(
-            [Blob(sha256=digest, size=size) for digest, size in sizes.items()],
-            ignore_conflicts=True,
-        )
+        # The Blob rows: small messages' bytes commit in them, with their envelopes.
+        bulk.insert(blob_rows({s.digest: s.raw for s in submissions}), ignore_conflicts=True)
         messages = [
             QueuedMessage(
                 blob_id=s.digest,

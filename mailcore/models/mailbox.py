@@ -93,11 +93,14 @@ class Subscription(models.Model):
 
 
 class Blob(models.Model):
-    """Raw bytes, content-addressed by SHA-256, kept in the "blobs" storage."""
+    """Raw bytes, content-addressed by SHA-256: small ones in `data`, the others in the
+    "blobs" storage (mailcore.store.blobs)."""
 
     sha256 = models.CharField(max_length=64, primary_key=True)
     size = models.BigIntegerField()
     created = models.DateTimeField(auto_now_add=True)
+    # The bytes themselves, up to MAIL_INLINE_BLOB_MAX; null: they are in the storage.
+    data = models.BinaryField(null=True, editable=False)
 
     def __str__(self) -> str:
         return self.sha256

@@ -1,8 +1,15 @@
-"""Content-addressed blob storage: raw message and item bytes, never rewritten.
+"""Content-addressed blobs: raw message and item bytes, never rewritten.
 
-Bytes are written and flushed to disk *before* the row that points at them commits, so a
-committed row always has its bytes. A crash in between leaves at worst an orphan file,
-which `collect_garbage` removes.
+Each Blob row names its bytes by SHA-256. Small ones (up to MAIL_INLINE_BLOB_MAX, 64 KiB
+by default: most mail) are kept in the row itself, and so become durable with the very
+transaction that commits the rows pointing at them: a batch of messages costs one commit,
+not two fsyncs (file and directory) each. Larger ones live in the "blobs" storage,
+written and flushed to disk *before* the row that points at them commits, so a committed
+row always has its bytes; a crash in between leaves at worst an orphan file, which
+`collect_garbage` removes. See docs/decisions/0009-inline-blobs.md.
+
+`stage_bytes` makes bytes ready (writes the large ones), `blob_rows` gives the rows to
+insert with them, `read_blob` reads either kind.
 """
 
 from __future__ import annotations
@@ -10,13 +17,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from ..models import Blob
@@ -73,8 +82,33 @@ def blob_storage() -> Storage:
     return storages["blobs"]
 
 
+def inline(size: int) -> bool:
+    """Bytes of this size are kept in their Blob row rather than in a file."""
+    return size <= settings.MAIL_INLINE_BLOB_MAX
+
+
+def stage_bytes(data: bytes) -> str:
+    """Make bytes ready to be committed and return their SHA-256: large ones are written
+    durably to the storage now (outside any transaction); small ones are only hashed, and
+    go into their Blob row (`blob_rows`), inserted in the transaction that commits the
+    rows pointing at them."""
+    if inline(len(data)):
+        return hashlib.sha256(data).hexdigest()
+    return write_bytes(data)
+
+
+def blob_rows(blobs: Mapping[str, bytes]) -> list[Blob]:
+    """The Blob rows for bytes `stage_bytes` made ready (digest -> bytes), to insert
+    with ignore_conflicts: the same bytes stored before keep their row."""
+    return [
+        Blob(sha256=digest, size=len(data), data=data if inline(len(data)) else None)
+        for digest, data in blobs.items()
+    ]
+
+
 def write_bytes(data: bytes) -> str:
-    """Write bytes durably (outside any transaction) and return their SHA-256."""
+    """Write bytes durably to the storage, whatever their size (outside any
+    transaction), and return their SHA-256."""
     digest = hashlib.sha256(data).hexdigest()
     name = f"{digest[:2]}/{digest[2:4]}/{digest}"
     storage = blob_storage()
@@ -85,20 +119,33 @@ def write_bytes(data: bytes) -> str:
     return digest
 
 
-def blob_row(digest: str, size: int) -> Blob:
-    """The Blob row for bytes already written by `write_bytes`, inside the caller's
-    transaction. Concurrent writers of the same bytes race harmlessly."""
-    try:
-        with transaction.atomic():
-            return Blob.objects.get_or_create(sha256=digest, defaults={"size": size})[0]
-    except IntegrityError:
-        return Blob.objects.get(sha256=digest)
-
-
 def read_blob(blob: Blob | str) -> bytes:
+    """The bytes of a blob, from its row or from the storage."""
     digest = blob if isinstance(blob, str) else blob.sha256
+    connection = connections[router.db_for_read(Blob)]
+    with connection.cursor() as cursor:
+        cursor.execute(_read_sql(connection.alias), [digest])
+        row = cursor.fetchone()
+    if row is not None and row[0] is not None:
+        return bytes(row[0])
     with blob_storage().open(f"{digest[:2]}/{digest[2:4]}/{digest}", "rb") as fh:
         return fh.read()
+
+
+_read_statements: dict[str, str] = {}
+
+
+def _read_sql(alias: str) -> str:
+    """SELECT of a row's inline bytes, written once from the model (the ORM would
+    compile it anew for every message read)."""
+    if alias not in _read_statements:
+        q = connections[alias].ops.quote_name
+        meta = Blob._meta
+        _read_statements[alias] = (
+            f"SELECT {q(meta.get_field('data').column)} FROM {q(meta.db_table)}"
+            f" WHERE {q(meta.pk.column)} = %s"
+        )
+    return _read_statements[alias]
 
 
 def collect_garbage(grace: timedelta = timedelta(hours=1)) -> int:
@@ -108,17 +155,20 @@ def collect_garbage(grace: timedelta = timedelta(hours=1)) -> int:
     its row not yet committed).
     """
     cutoff = timezone.now() - grace
-    orphans = Blob.objects.filter(
-        created__lt=cutoff, items__isnull=True, queued__isnull=True
-    ).values_list("sha256", flat=True)
+    orphans = (
+        Blob.objects.filter(created__lt=cutoff, items__isnull=True, queued__isnull=True)
+        .annotate(in_storage=ExpressionWrapper(Q(data__isnull=True), BooleanField()))
+        .values_list("sha256", "in_storage")
+    )
     removed = 0
     storage = blob_storage()
-    for digest in list(orphans):
+    for digest, in_storage in list(orphans):
         with transaction.atomic():
             deleted, _ = Blob.objects.filter(
                 sha256=digest, items__isnull=True, queued__isnull=True
             ).delete()
         if deleted:
-            storage.delete(f"{digest[:2]}/{digest[2:4]}/{digest}")
+            if in_storage:
+                storage.delete(f"{digest[:2]}/{digest[2:4]}/{digest}")
             removed += 1
     return removed

@@ -47,16 +47,22 @@ class _Plan:
     returning: models.Field | None  # the auto primary key the database assigns
 
 
-def insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> None:
+def insert(
+    objs: Sequence[models.Model], *, ignore_conflicts: bool = False, keys: bool = True
+) -> None:
     """INSERT `objs` (all of one model) in as few statements as the database allows.
     With ignore_conflicts, rows that would violate a unique constraint are skipped (and
-    no primary keys are set, as with bulk_create)."""
+    no primary keys are set, as with bulk_create). With keys=False the new primary keys
+    are not read back either: on SQLite each returned row is one more step of the
+    statement, and each step gives up the GIL and waits to take it back, which under
+    load costs far more than the step (bench/README.md)."""
     if not objs:
         return
     model = type(objs[0])
     connection = connections[router.db_for_write(model)]
     plan = _plan(model, connection.alias)
-    if plan.returning is not None and not connection.features.can_return_rows_from_bulk_insert:
+    returning = plan.returning if keys and not ignore_conflicts else None
+    if returning is not None and not connection.features.can_return_rows_from_bulk_insert:
         # No RETURNING (SQLite before 3.35): the ORM's way, which knows the fallbacks.
         model._default_manager.bulk_create(objs, ignore_conflicts=ignore_conflicts)
         return
@@ -64,7 +70,6 @@ def insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> N
     for obj in objs:
         for field in plan.stamped:
             setattr(obj, field.attname, now)
-    returning = plan.returning if not ignore_conflicts else None
     size = max(connection.ops.bulk_batch_size(plan.fields, objs) or len(objs), 1)
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
@@ -76,7 +81,10 @@ def insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> N
                     if convert is not None:
                         value = convert.get_db_prep_save(value, connection)
                     params.append(value)
-            cursor.execute(_sql(model, connection.alias, len(batch), ignore_conflicts), params)
+            cursor.execute(
+                _sql(model, connection.alias, len(batch), ignore_conflicts, returning is not None),
+                params,
+            )
             if returning is not None:
                 rows = connection.ops.fetch_returned_insert_rows(cursor)
                 for obj, row in zip(batch, rows, strict=True):
@@ -87,7 +95,7 @@ def insert(objs: Sequence[models.Model], *, ignore_conflicts: bool = False) -> N
 
 
 _plans: dict[tuple[str, str], _Plan] = {}
-_statements: dict[tuple[str, str, int, bool], str] = {}
+_statements: dict[tuple[str, str, int, bool, bool], str] = {}
 
 
 def _plan(model: type[models.Model], alias: str) -> _Plan:
@@ -115,14 +123,18 @@ def _converter(field: models.Field) -> models.Field | None:
     return None if type(target) in _AS_IS else field
 
 
-def _sql(model: type[models.Model], alias: str, rows: int, ignore_conflicts: bool) -> str:
-    key = (model._meta.label, alias, rows, ignore_conflicts)
+def _sql(
+    model: type[models.Model], alias: str, rows: int, ignore_conflicts: bool, returning: bool
+) -> str:
+    key = (model._meta.label, alias, rows, ignore_conflicts, returning)
     if key not in _statements:
-        _statements[key] = _make_sql(model, alias, rows, ignore_conflicts)
+        _statements[key] = _make_sql(model, alias, rows, ignore_conflicts, returning)
     return _statements[key]
 
 
-def _make_sql(model: type[models.Model], alias: str, rows: int, ignore_conflicts: bool) -> str:
+def _make_sql(
+    model: type[models.Model], alias: str, rows: int, ignore_conflicts: bool, returning: bool
+) -> str:
     connection = connections[alias]
     plan = _plan(model, alias)
     quote = connection.ops.quote_name
@@ -136,7 +148,7 @@ def _make_sql(model: type[models.Model], alias: str, rows: int, ignore_conflicts
     suffix = connection.ops.on_conflict_suffix_sql(plan.fields, on_conflict, None, None)
     if suffix:
         sql += " " + suffix
-    if plan.returning is not None and not ignore_conflicts:
-        returning, _ = connection.ops.return_insert_columns([plan.returning])
-        sql += " " + returning
+    if returning and plan.returning is not None:
+        clause, _ = connection.ops.return_insert_columns([plan.returning])
+        sql += " " + clause
     return sql

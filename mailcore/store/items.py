@@ -13,9 +13,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from ..mime import MessageSummary, summarize
-from ..models import Account, Blob, Change, Folder, Item, ItemText
+from ..models import Account, Change, Folder, Item, ItemText
 from . import bulk
-from .blobs import read_blob, write_bytes
+from .blobs import blob_rows, read_blob, stage_bytes
 from .errors import NotFound, QuotaExceeded, TooLarge
 from .events import publish_on_commit
 from .flags import SYSTEM_FLAGS, FlagSet, flag_names
@@ -31,6 +31,7 @@ class PreparedMessage:
     raw: bytes
     digest: str
     summary: MessageSummary
+    stored: bool = False  # a Blob row holds these bytes already (the queue's)
 
     @property
     def size(self) -> int:
@@ -62,14 +63,17 @@ class Copied:
 
 
 def prepare(raw: bytes, *, stored_as: str = "") -> PreparedMessage:
-    """Check the size, summarise, and write the bytes durably (outside any transaction).
+    """Check the size, summarise, and make the bytes ready to commit (`stage_bytes`:
+    large ones are written durably now, outside any transaction).
 
-    `stored_as` is the digest under which exactly these bytes are already durable
-    (`write_bytes` returned it): they are then neither hashed nor written again."""
+    `stored_as` is the digest of a committed Blob row that holds exactly these bytes
+    (the queue's): they are then neither hashed nor stored again."""
     if len(raw) > settings.MAIL_MAX_MESSAGE_SIZE:
         raise TooLarge(f"message larger than {settings.MAIL_MAX_MESSAGE_SIZE} bytes")
     summary = summarize(raw)
-    return PreparedMessage(raw, stored_as or write_bytes(raw), summary)
+    if stored_as:
+        return PreparedMessage(raw, stored_as, summary, stored=True)
+    return PreparedMessage(raw, stage_bytes(raw), summary)
 
 
 def quota_usage(account: Account) -> int:
@@ -164,12 +168,10 @@ def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) ->
     total = sum(e.prepared.size for e in entries)
     locked = _lock_for_append(account, folder.pk)
     _refuse_over_quota(locked.usage, locked.quota_bytes, total)
-    # The rows pointing at these bytes commit in this transaction; make sure each has
-    # its Blob row (written by `prepare`, or already there from the queue).
-    sizes = {e.prepared.digest: e.prepared.size for e in entries}
-    bulk.insert(
-        [Blob(sha256=digest, size=size) for digest, size in sizes.items()], ignore_conflicts=True
-    )
+    # The rows pointing at these bytes commit in this transaction, and with them the
+    # Blob rows that `prepare` staged (the queue's are there already).
+    staged = {e.prepared.digest: e.prepared.raw for e in entries if not e.prepared.stored}
+    bulk.insert(blob_rows(staged), ignore_conflicts=True)
     now = timezone.now()
     threads: dict[str, str] = {}
     rows: list[Item] = []
@@ -185,7 +187,8 @@ def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) ->
     # on storing them (bulk.py).
     bulk.insert(rows)
     bulk.insert(
-        [_item_text(item, entry.prepared) for item, entry in zip(rows, entries, strict=True)]
+        [_item_text(item, entry.prepared) for item, entry in zip(rows, entries, strict=True)],
+        keys=False,
     )
     bulk.insert(
         [
@@ -197,7 +200,8 @@ def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) ->
                 flags=" ".join(flag_names(item)),
             )
             for item in rows
-        ]
+        ],
+        keys=False,
     )
     last = rows[-1]
     _count_appended(folder.pk, last, len(rows), sum(1 for i in rows if not i.seen), total)
