@@ -31,6 +31,7 @@ def sign_in(page, name: str = "alice") -> None:
     page.get_by_label("Password").fill(f"{name}-pw")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="New message").wait_for()
+    page.locator("body[data-ready=yes]").wait_for(state="attached")
 
 
 def deliver(raw: bytes, to: str = "alice@example.test") -> None:

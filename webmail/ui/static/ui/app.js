@@ -31,6 +31,9 @@ class App {
 
   start() {
     this.wire();
+    // The buttons are in the page before this module runs: say when they work (tests
+    // wait for it rather than clicking into a page whose handlers are not there yet).
+    document.body.dataset.ready = "yes";
     this.renderFolders();
     this.refreshList();
     this.connect();
