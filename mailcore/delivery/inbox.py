@@ -217,7 +217,11 @@ def _deliver_together(
                     # earlier attempt, through another of the account's addresses) is an
                     # IntegrityError, and each recipient alone then skips it.
                     bulk.insert(
-                        [LocalDelivery(message=m, account_id=account_id) for m in new], keys=False
+                        [
+                            bulk.new(LocalDelivery, message_id=m.pk, account_id=account_id)
+                            for m in new
+                        ],
+                        keys=False,
                     )
                     append_many(
                         accounts[account_id],

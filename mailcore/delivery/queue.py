@@ -120,7 +120,8 @@ def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
         # The Blob rows: small messages' bytes commit in them, with their envelopes.
         bulk.insert(blob_rows({s.digest: s.raw for s in submissions}), ignore_conflicts=True)
         messages = [
-            QueuedMessage(
+            bulk.new(
+                QueuedMessage,
                 blob_id=s.digest,
                 mail_from=s.mail_from,
                 source=s.source,
@@ -134,8 +135,9 @@ def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
         ]
         bulk.insert(messages)
         rows = [
-            QueueRecipient(
-                message=message,
+            bulk.new(
+                QueueRecipient,
+                message_id=message.pk,
                 address=r.address,
                 orcpt=r.orcpt,
                 notify=r.notify,
@@ -148,6 +150,9 @@ def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
     by_message: dict[int, list[QueueRecipient]] = {m.pk: [] for m in messages}
     for row in rows:
         by_message[row.message_id].append(row)
+    for message in messages:
+        for row in by_message[message.pk]:
+            row._state.fields_cache["message"] = message  # as QueueRecipient(message=...)
     return [
         Enqueued(m, by_message[m.pk], s.raw) for m, s in zip(messages, submissions, strict=True)
     ]

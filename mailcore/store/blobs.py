@@ -29,6 +29,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from ..models import Blob
+from . import bulk
 
 
 class DurableFileSystemStorage(FileSystemStorage):
@@ -101,7 +102,7 @@ def blob_rows(blobs: Mapping[str, bytes]) -> list[Blob]:
     """The Blob rows for bytes `stage_bytes` made ready (digest -> bytes), to insert
     with ignore_conflicts: the same bytes stored before keep their row."""
     return [
-        Blob(sha256=digest, size=len(data), data=data if inline(len(data)) else None)
+        bulk.new(Blob, sha256=digest, size=len(data), data=data if inline(len(data)) else None)
         for digest, data in blobs.items()
     ]
 

@@ -198,7 +198,8 @@ def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) ->
     )
     bulk.insert(
         [
-            Change(
+            bulk.new(
+                Change,
                 folder_id=folder.pk,
                 modseq=item.modseq,
                 uid=item.uid,
@@ -293,7 +294,8 @@ def _reserve_sql(alias: str) -> str:
 def _new_item(folder_id: int, entry: _NewItem, uid: int, modseq: int) -> Item:
     summary = entry.prepared.summary
     groupware = entry.groupware
-    return Item(
+    return bulk.new(
+        Item,
         folder_id=folder_id,
         uid=uid,
         modseq=modseq,
@@ -320,8 +322,9 @@ def _new_item(folder_id: int, entry: _NewItem, uid: int, modseq: int) -> Item:
 
 def _item_text(item: Item, prepared: PreparedMessage) -> ItemText:
     summary = prepared.summary
-    return ItemText(
-        item=item,
+    return bulk.new(
+        ItemText,
+        item_id=item.pk,
         from_text=_addresses(summary.from_),
         to_text=_addresses(summary.to),
         cc_text=_addresses(summary.cc),

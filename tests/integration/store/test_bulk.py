@@ -58,3 +58,18 @@ def test_rows_are_those_of_bulk_create(alice):
     changes = [Change(folder=inbox, modseq=n, uid=n, action="added") for n in (2, 3)]
     bulk.insert(changes)
     assert all(c.pk for c in changes) and Change.objects.filter(folder=inbox).count() >= 2
+
+
+def test_new_keys_are_those_the_database_gave(alice):
+    """On SQLite the keys are counted back from lastrowid (no RETURNING): they must be
+    the stored rows' own, also after deletions left gaps (and the highest key gone), and
+    across the several statements of a long list."""
+    inbox = store.find_folder(alice, "INBOX")
+    first = [Change(folder=inbox, modseq=n, uid=n, action="added") for n in range(1, 6)]
+    bulk.insert(first)
+    Change.objects.filter(pk__in=[first[1].pk, first[4].pk]).delete()
+    many = [Change(folder=inbox, modseq=n, uid=n, action="added") for n in range(100, 3100)]
+    bulk.insert(many)
+    stored = dict(Change.objects.filter(uid__gte=100).values_list("uid", "pk"))
+    assert [c.pk for c in many] == [stored[c.uid] for c in many]
+    assert len(set(stored.values())) == 3000 and min(stored.values()) > first[4].pk
