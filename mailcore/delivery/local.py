@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import Sum
 
 from ..models import Account, Alias, Domain, Folder
@@ -64,22 +65,33 @@ def resolve(address: str) -> Resolution:
 # Placeholders for the two values of the account query, compiled once per database.
 _ADDRESS, _DOMAIN = "\x00address", "\x00domain"
 _account_sql: dict[str, tuple[str, tuple]] = {}
+# The columns it reads: plain numbers and text, which no database converts. The others
+# are left deferred (read if ever used); `enabled` is known, the query asks for it.
+_ACCOUNT_FIELDS = ("id", "user_id", "domain_id", "address", "display_name", "quota_bytes")
 
 
 def _enabled_account(address: str, domain: str) -> Account | None:
     """The enabled account with this address in this active domain. The ORM compiles a
-    query anew on every call, which cost four times what running it does (338 against
-    76 us here); delivery asks this for every recipient, so it is compiled once."""
+    query anew on every call and builds its result through a RawQuerySet, which cost
+    four times what running it does (338 against 76 us here); delivery asks this for
+    every recipient, so it is compiled once and its row made into an Account directly."""
     alias = Account.objects.db
     if alias not in _account_sql:
         query = Account.objects.using(alias).filter(
             address=_ADDRESS, enabled=True, domain__name=_DOMAIN, domain__active=True
         )
-        _account_sql[alias] = query.order_by("pk")[:1].query.sql_with_params()
+        _account_sql[alias] = (
+            query.order_by("pk").values_list(*_ACCOUNT_FIELDS)[:1].query.sql_with_params()
+        )
     sql, template = _account_sql[alias]
     values = {_ADDRESS: address, _DOMAIN: domain}
     params = [values.get(p, p) if isinstance(p, str) else p for p in template]
-    return next(iter(Account.objects.using(alias).raw(sql, params)), None)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Account.from_db(alias, [*_ACCOUNT_FIELDS, "enabled"], [*row, True])
 
 
 def _expand(

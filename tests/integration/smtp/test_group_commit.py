@@ -222,3 +222,12 @@ def test_batch_delivery_never_stores_a_second_copy(alice_tx):
     assert set(QueueRecipient.objects.values_list("state", flat=True)) == {"delivered"}
     assert QueueRecipient.objects.filter(message=both).count() == 2
     assert LocalDelivery.objects.count() == 3
+
+
+def test_resolved_accounts_are_whole(alice):
+    """resolve() builds the account from a few columns; the others still read back."""
+    from mailcore.delivery.local import resolve
+
+    [account] = resolve("Alice@Example.test").accounts
+    assert account == alice and account.enabled and account.address == "alice@example.test"
+    assert account.created == alice.created and account.quota_bytes == alice.quota_bytes
