@@ -132,20 +132,33 @@ def new(model: type[M], /, **values: Any) -> M:
     post_init signal: nothing listens to them for the store's models."""
     obj: M = object.__new__(model)
     obj._state = ModelState()
+    fixed, made = _defaults(model)
     fields = obj.__dict__
-    for attname, default in _defaults(model):
-        fields[attname] = default()
+    fields.update(fixed)
+    for attname, default in made:
+        if attname not in values:
+            fields[attname] = default()
     fields.update(values)
     return obj
 
 
-_default_lists: dict[type[models.Model], list[tuple[str, Callable[[], Any]]]] = {}
+_Defaults = tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]
+_default_sets: dict[type[models.Model], _Defaults] = {}
 
 
-def _defaults(model: type[models.Model]) -> list[tuple[str, Callable[[], Any]]]:
-    if model not in _default_lists:
-        _default_lists[model] = [(f.attname, f._get_default) for f in model._meta.concrete_fields]
-    return _default_lists[model]
+def _defaults(model: type[models.Model]) -> _Defaults:
+    """The model's defaults: those that are one value for every row (no default is
+    "" or None, immutable), and those made anew for each (a callable, such as dict)."""
+    if model not in _default_sets:
+        fixed: dict[str, Any] = {}
+        made: list[tuple[str, Callable[[], Any]]] = []
+        for f in model._meta.concrete_fields:
+            if f.has_default() and callable(f.default):
+                made.append((f.attname, f._get_default))
+            else:
+                fixed[f.attname] = f.get_default()
+        _default_sets[model] = (fixed, made)
+    return _default_sets[model]
 
 
 _plans: dict[tuple[str, str], _Plan] = {}
@@ -201,7 +214,10 @@ def _make_sql(
     quote = connection.ops.quote_name
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     columns = ", ".join(quote(f.column) for f in plan.fields)
-    row = "(" + ", ".join(["%s"] * len(plan.fields)) + ")"
+    # SQLite's own placeholder: Django's SQLite cursor rewrites every "%s" of a statement
+    # with a regular expression on each execution (35 us for an Item batch, 16 with "?").
+    mark = "?" if connection.vendor == "sqlite" else "%s"
+    row = "(" + ", ".join([mark] * len(plan.fields)) + ")"
     sql = (
         f"{connection.ops.insert_statement(on_conflict=on_conflict)} "
         f"{quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}"
