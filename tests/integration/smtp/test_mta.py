@@ -35,6 +35,28 @@ def test_local_delivery_is_byte_exact(mta, alice_tx):
     assert RAW in stored
 
 
+def test_small_mail_commits_in_its_row_and_large_mail_in_a_file(mta, alice_tx, settings, tmp_path):
+    """Either side of MAIL_INLINE_BLOB_MAX the bytes are kept differently (the row, or a
+    file written before the row commits) and delivered the same: byte-exact, stored
+    once for the queue and the Inbox."""
+    from mailcore.models import Blob
+
+    settings.MAIL_INLINE_BLOB_MAX = 8 * 1024
+    small = RAW
+    large = RAW + b"a longer line of the large message\r\n" * 400
+    with smtplib.SMTP("127.0.0.1", mta, timeout=10) as client:
+        client.sendmail("someone@remote.test", ["alice@example.test"], small)
+        client.sendmail("someone@remote.test", ["alice@example.test"], large)
+    stored = inbox_raw(alice_tx)
+    assert [s.endswith(RAW.split(b"\r\n\r\n", 1)[1]) for s in stored] == [True, False]
+    assert stored[1].endswith(large.split(b"\r\n\r\n", 1)[1])
+    blobs = {b.size: b for b in Blob.objects.all()}
+    assert sorted(blobs) == [len(stored[0]), len(stored[1])]  # one blob each: queue = Inbox
+    files = [p.name for p in (tmp_path / "blobs").rglob("*") if p.is_file()]
+    assert blobs[len(stored[0])].data is not None
+    assert blobs[len(stored[1])].data is None and files == [blobs[len(stored[1])].sha256]
+
+
 def test_unknown_local_user_and_relay_are_refused(mta, alice_tx):
     with smtplib.SMTP("127.0.0.1", mta, timeout=10) as client:
         client.ehlo("x")
