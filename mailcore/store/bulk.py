@@ -76,6 +76,12 @@ def insert(
     # Every row's stamp is the same value: converted once (the date-time conversions were
     # a fifth of this function's time), as is a date or binary column's None (NULL).
     stamps = {field: field.get_db_prep_save(now, connection) for field in plan.stamped}
+    # SQLite has one writer, and gives an AUTOINCREMENT key to each row of a VALUES
+    # list in turn, one more than the last: the keys are the run that ends at lastrowid.
+    # Reading them back with RETURNING would be a step (and a wait for the GIL) per row
+    # (tests/integration/store/test_bulk.py). Elsewhere RETURNING reads them back.
+    counted = returning is not None and connection.vendor == "sqlite"
+    read_back = returning is not None and not counted
     size = max(connection.ops.bulk_batch_size(plan.fields, objs) or len(objs), 1)
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
@@ -93,26 +99,15 @@ def insert(
                     else:
                         value = convert.get_db_prep_save(value, connection)
                     params.append(value)
-            counted = returning is not None and connection.vendor == "sqlite"
-            cursor.execute(
-                _sql(
-                    model,
-                    connection.alias,
-                    len(batch),
-                    ignore_conflicts,
-                    returning is not None and not counted,
-                ),
-                params,
-            )
-            if counted and returning is not None:
-                # SQLite has one writer, and gives an AUTOINCREMENT key to each row of a
-                # VALUES list in turn, one more than the last: the keys are the run that
-                # ends at lastrowid. Reading them back with RETURNING would be a step
-                # (and a wait for the GIL) per row (tests/integration/store/test_bulk.py).
+            sql = _sql(model, connection.alias, len(batch), ignore_conflicts, read_back)
+            cursor.execute(sql, params)
+            if returning is None:
+                continue
+            if counted:
                 first = cursor.lastrowid - len(batch) + 1
                 for n, obj in enumerate(batch):
                     setattr(obj, returning.attname, first + n)
-            elif returning is not None:
+            else:
                 rows = connection.ops.fetch_returned_insert_rows(cursor)
                 for obj, row in zip(batch, rows, strict=True):
                     setattr(obj, returning.attname, row[0])

@@ -173,7 +173,7 @@ def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) ->
     # Lock the folder, take the UIDs and MODSEQs and count the new items in, all in one
     # statement; over quota, raising undoes it with the rest of the transaction.
     locked = _reserve(account, folder.pk, len(entries), unseen, total)
-    _refuse_over_quota(locked.usage - total, locked.quota_bytes, total)
+    _refuse_over_quota(locked.usage, locked.quota_bytes, total)
     # The rows pointing at these bytes commit in this transaction, and with them the
     # Blob rows that `prepare` staged (the queue's are there already).
     staged = {e.prepared.digest: e.prepared.raw for e in entries if not e.prepared.stored}
@@ -233,7 +233,7 @@ def _set_internal_date(item: Item, when: datetime) -> None:
 @dataclass(frozen=True)
 class _Reserved:
     """What `_reserve` took: the first UID and the MODSEQ before it, with the folder's
-    UIDVALIDITY, its account's quota and usage (the new items included)."""
+    UIDVALIDITY, its account's quota and its usage before the new items."""
 
     uidvalidity: int
     uidnext: int
@@ -257,7 +257,8 @@ def _reserve(account: Account, folder_id: int, added: int, unseen: int, size: in
     if not rows:
         raise NotFound("no such folder")
     uidvalidity, uidnext, modseq, quota, size_total, others = (int(v or 0) for v in rows[0])
-    return _Reserved(uidvalidity, uidnext - added, modseq - added, quota, others + size_total)
+    before = others + size_total - size
+    return _Reserved(uidvalidity, uidnext - added, modseq - added, quota, before)
 
 
 _reserve_statements: dict[str, str] = {}
