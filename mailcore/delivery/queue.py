@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ..models import Account, QueuedMessage, QueueRecipient, RecipientState
 from ..store import bulk
@@ -116,37 +116,47 @@ def enqueue_many(submissions: list[Submission]) -> list[Enqueued]:
             local_domains[domain] = bool(at) and _local_domain(domain)
         return local_domains[domain]
 
-    with transaction.atomic():
-        # The Blob rows: small messages' bytes commit in them, with their envelopes.
-        bulk.insert(blob_rows({s.digest: s.raw for s in submissions}), ignore_conflicts=True)
-        messages = [
-            bulk.new(
-                QueuedMessage,
-                blob_id=s.digest,
-                mail_from=s.mail_from,
-                source=s.source,
-                account_id=s.account_id,
-                envid=s.envid,
-                ret=s.ret,
-                binary=s.binary,
-                size=len(s.raw),
-            )
-            for s in submissions
-        ]
-        bulk.insert(messages)
-        rows = [
+    # The Blob rows: small messages' bytes commit in them, with their envelopes.
+    blobs = blob_rows({s.digest: s.raw for s in submissions})
+    messages = [
+        bulk.new(
+            QueuedMessage,
+            blob_id=s.digest,
+            mail_from=s.mail_from,
+            source=s.source,
+            account_id=s.account_id,
+            envid=s.envid,
+            ret=s.ret,
+            binary=s.binary,
+            size=len(s.raw),
+        )
+        for s in submissions
+    ]
+    family = [
+        (
+            n,
             bulk.new(
                 QueueRecipient,
-                message_id=message.pk,
                 address=r.address,
                 orcpt=r.orcpt,
                 notify=r.notify,
                 is_local=is_local(r.address),
-            )
-            for message, s in zip(messages, submissions, strict=True)
-            for r in s.recipients
-        ]
-        bulk.insert(rows)
+            ),
+        )
+        for n, s in enumerate(submissions)
+        for r in s.recipients
+    ]
+    rows = [row for _, row in family]
+    if connection.vendor == "postgresql" and family:
+        # One statement, committing by itself outside a transaction: one round trip.
+        bulk.insert_family(blobs, messages, family, "message_id")
+    else:
+        with transaction.atomic():
+            bulk.insert(blobs, ignore_conflicts=True)
+            bulk.insert(messages)
+            for n, row in family:
+                row.message_id = messages[n].pk
+            bulk.insert(rows)
     by_message: dict[int, list[QueueRecipient]] = {m.pk: [] for m in messages}
     for row in rows:
         by_message[row.message_id].append(row)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+from django.db import connection
 from django.utils import timezone
 
 from mailcore import store
-from mailcore.models import Blob, Change, Item, ItemText
+from mailcore.models import Blob, Change, Item, ItemText, QueuedMessage, QueueRecipient
 from mailcore.store import bulk
-from mailcore.store.blobs import write_bytes
+from mailcore.store.blobs import blob_rows, read_blob, write_bytes
 
 
 def _item(folder, uid: int, digest: str) -> Item:
@@ -73,3 +75,28 @@ def test_new_keys_are_those_the_database_gave(alice):
     stored = dict(Change.objects.filter(uid__gte=100).values_list("uid", "pk"))
     assert [c.pk for c in many] == [stored[c.uid] for c in many]
     assert len(set(stored.values())) == 3000 and min(stored.values()) > first[4].pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement is Postgres's")
+def test_a_family_of_rows_in_one_statement(alice):
+    """Blobs, queued messages and their recipients in one statement, as acceptance
+    inserts them: every new key is the stored row's own, and each recipient points at
+    its own message, also when a message has none and the blob is there already."""
+    blobs = blob_rows({"a" * 64: b"first", "b" * 64: b"second"})
+    bulk.insert(blob_rows({"a" * 64: b"first"}))  # one is stored already
+    messages = [
+        bulk.new(QueuedMessage, blob_id=digest, mail_from=f"m{n}@remote.test", size=n)
+        for n, digest in enumerate(["a" * 64, "b" * 64, "a" * 64])
+    ]
+    family = [
+        (n, bulk.new(QueueRecipient, address=address))
+        for n, address in [(0, "x@example.test"), (0, "y@example.test"), (2, "z@remote.test")]
+    ]
+    bulk.insert_family(blobs, messages, family, "message_id")
+    stored = dict(QueuedMessage.objects.values_list("mail_from", "pk"))
+    assert [m.pk for m in messages] == [stored[f"m{n}@remote.test"] for n in range(3)]
+    rows = {r.address: r for r in QueueRecipient.objects.all()}
+    for n, child in family:
+        assert child.pk == rows[child.address].pk
+        assert child.message_id == messages[n].pk == rows[child.address].message_id
+    assert read_blob("b" * 64) == b"second" and Blob.objects.count() == 2
