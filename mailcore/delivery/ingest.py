@@ -7,10 +7,14 @@ waiting (up to MAX_BATCH), commits it in one transaction (`enqueue_many`), and o
 answers each session, which may now say "250". Batches form by themselves: while one
 commits, the next gathers in the queue, so a lone message is never held back by a timer.
 
-Delivery follows from the same thread. Without a broker (the embedded default) it
-delivers what it has accepted into the Inboxes, also in batches (`deliver_enqueued`:
-one transaction, one append per Inbox), whenever no session is waiting for an answer or
-DELIVERY_BATCH messages have piled up; with a broker it hands them to Celery.
+Without a broker (the embedded default) what was accepted is delivered into the Inboxes
+in this process, also in batches (`deliver_enqueued`: one transaction, one append per
+Inbox). On SQLite, which has one writer at a time, the ingest thread does it itself,
+whenever no session is waiting for an answer or DELIVERY_BATCH messages have piled up.
+Elsewhere a delivery thread does it beside acceptance, each batch gathering what comes
+in for up to GATHER seconds (a batch costs a few statements however large it is), and
+acceptance waits only if delivery falls far behind (BACKLOG). With a broker, the ingest
+thread hands what it accepted to Celery.
 
 The guarantees stay those of `enqueue`: nobody is answered before the commit that holds
 their rows; a batch that fails is retried one message at a time, so one bad message
@@ -25,9 +29,12 @@ import asyncio
 import logging
 import queue
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 
 from celery import current_app
+from django.db import connection
 
 from ..seam import release_connection
 from ..store.blobs import inline, stage_bytes
@@ -38,23 +45,33 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 64  # messages per acceptance transaction
 DELIVERY_BATCH = 64  # accepted messages delivered per transaction, at most
-DELIVERY_BYTES = 32 * 1024 * 1024  # and no more bytes than this held waiting for it
+DELIVERY_BYTES = 32 * 1024 * 1024  # and no more bytes than this
+GATHER = 0.02  # seconds a delivery batch waits for more while more is being accepted
+# Accepted and not yet delivered (no broker): past this, acceptance waits for delivery
+# (at most BACKLOG_WAIT seconds; what it accepts meanwhile is durable all the same).
+BACKLOG = 4 * DELIVERY_BATCH
+BACKLOG_BYTES = 4 * DELIVERY_BYTES
+BACKLOG_WAIT = 60.0
 
 _Waiting = tuple[Submission, "Future[int]"]
 
 
 class GroupCommitter:
     """One thread that commits whatever has been submitted meanwhile, in one go, and
-    then sees to the delivery of what it has accepted."""
+    hands on what it has accepted: to Celery, or (no broker) to a second thread that
+    delivers it into the Inboxes while the first goes on accepting."""
 
     def __init__(self) -> None:
         self._waiting: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._accepted: queue.SimpleQueue[list[Enqueued]] = queue.SimpleQueue()
+        self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
-        # Submitted and not yet answered and handed on (for `settle`); `_held` of them
-        # are in the ingest thread's hands.
+        # Submitted and not yet answered and handed on (for `settle`), and of those the
+        # accepted ones waiting for the delivery thread (`_backlog`, and their bytes).
         self._unsettled = 0
-        self._held = 0
+        self._held = 0  # of them, answered and held by the ingest thread (SQLite)
+        self._backlog = 0
+        self._backlog_bytes = 0
         self._settled = threading.Condition(self._lock)
 
     def submit(self, submission: Submission) -> Future[int]:
@@ -62,9 +79,7 @@ class GroupCommitter:
         future: Future[int] = Future()
         with self._lock:
             self._unsettled += 1
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="ingest", daemon=True)
-                self._thread.start()
+            self._start("ingest", self._run)
         self._waiting.put((submission, future))
         return future
 
@@ -74,29 +89,40 @@ class GroupCommitter:
         with self._settled:
             return self._settled.wait_for(lambda: self._unsettled == 0, timeout)
 
+    def _start(self, name: str, target: Callable[[], None]) -> None:
+        # Under self._lock. A thread that died (it never should) is started again.
+        thread = self._threads.get(name)
+        if thread is None or not thread.is_alive():
+            thread = self._threads[name] = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+
     def _run(self) -> None:
-        accepted: list[Enqueued] = []
+        held: list[Enqueued] = []  # accepted, for this thread to deliver (SQLite)
         while True:
-            # Answers come first: sessions are waiting for them. Deliveries wait until
-            # no session is, or until enough of them have piled up.
-            batch = self._take(block=not accepted)
+            # Answers come first: sessions are waiting for them. Deliveries held here
+            # wait until no session is, or until enough of them have piled up.
+            batch = self._take(block=not held)
+            handed = 0
             try:
-                if batch:
-                    accepted += self._accept(batch)
-                    if not _in_process():
-                        self._deliver(accepted)
-                        accepted = []
-                if accepted and (not batch or _enough(accepted)):
-                    self._deliver(accepted)
-                    accepted = []
+                accepted = self._accept(batch) if batch else []
+                if accepted and not _in_process():
+                    self._deliver(accepted)  # to Celery
+                elif accepted and _one_writer():
+                    held += accepted
+                elif accepted:
+                    self._hand_over(accepted)
+                    handed = len(accepted)
+                if held and (not batch or _enough(held)):
+                    self._deliver(held)
+                    held = []
             except BaseException as exc:  # the thread must outlive anything one batch does
                 log.exception("ingest of %d message(s) failed", len(batch))
                 for _, future in batch:
                     _answer(future, exception=exc)  # nobody waits for ever
-                accepted = []  # committed ones are still queued: the sweep delivers them
+                held = []  # committed ones are still queued: the sweep delivers them
             finally:
                 release_connection()
-                self._done(len(batch), delivered=not accepted)
+                self._done(len(batch), handed, delivered=not held)
 
     def _take(self, block: bool) -> list[_Waiting]:
         batch: list[_Waiting] = []
@@ -123,6 +149,54 @@ class GroupCommitter:
             _answer(future, queued.message.pk)
         return committed
 
+    def _hand_over(self, accepted: list[Enqueued]) -> None:
+        """Give accepted messages to the delivery thread. If it is far behind, wait for
+        it: the backlog holds every message's bytes, and a server that accepts faster
+        than it delivers for long only piles up mail that nobody can read yet."""
+        with self._settled:
+            self._backlog += len(accepted)
+            self._backlog_bytes += sum(len(q.raw) for q in accepted)
+            self._start("delivery", self._run_deliveries)
+            self._accepted.put(accepted)
+            self._settled.wait_for(
+                lambda: (
+                    self._backlog <= len(accepted)
+                    or (self._backlog <= BACKLOG and self._backlog_bytes <= BACKLOG_BYTES)
+                ),
+                BACKLOG_WAIT,
+            )
+
+    def _run_deliveries(self) -> None:
+        while True:
+            accepted = self._gather()
+            try:
+                self._deliver(accepted)
+            finally:
+                release_connection()
+                with self._settled:
+                    self._backlog -= len(accepted)
+                    self._backlog_bytes -= sum(len(q.raw) for q in accepted)
+                    self._unsettled -= len(accepted)
+                    self._settled.notify_all()
+
+    def _gather(self) -> list[Enqueued]:
+        """What waits for delivery, and while more is being accepted, what comes in
+        the next GATHER seconds: a batch costs a few statements however large it is."""
+        accepted = self._accepted.get()
+        deadline = time.monotonic() + GATHER
+        while not _enough(accepted):
+            with self._lock:
+                coming = self._unsettled > self._backlog
+            left = deadline - time.monotonic()
+            try:
+                if coming and left > 0:
+                    accepted += self._accepted.get(timeout=left)
+                else:
+                    accepted += self._accepted.get_nowait()
+            except queue.Empty:
+                break
+        return accepted
+
     def _deliver(self, committed: list[Enqueued]) -> None:
         from .tasks import start_deliveries
 
@@ -133,8 +207,11 @@ class GroupCommitter:
             # delivers whatever is still queued.
             log.exception("delivery of %d accepted message(s) failed", len(committed))
 
-    def _done(self, taken: int, *, delivered: bool) -> None:
-        self._held += taken
+    def _done(self, taken: int, handed: int, *, delivered: bool) -> None:
+        """`taken` submissions answered, `handed` of them to the delivery thread, which
+        settles those itself; the rest are settled once this thread holds nothing
+        undelivered."""
+        self._held += taken - handed
         if delivered:
             with self._settled:
                 self._unsettled -= self._held
@@ -148,6 +225,12 @@ def _enough(accepted: list[Enqueued]) -> bool:
 
 def _in_process() -> bool:
     return bool(current_app.conf.task_always_eager)
+
+
+def _one_writer() -> bool:
+    """SQLite takes one writer at a time: a delivery thread beside the ingest thread
+    would only make each wait for the other's lock (busy-handler polling)."""
+    return connection.vendor == "sqlite"
 
 
 def _answer(future: Future[int], result: int = 0, exception: BaseException | None = None) -> None:
