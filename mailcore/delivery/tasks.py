@@ -9,6 +9,7 @@ from celery import current_app, shared_task
 from django.conf import settings
 
 from ..seam import release_connection
+from ..store import fulltext
 from .inbox import deliver_enqueued
 from .queue import Enqueued, process_message, process_messages, requeue_stranded
 from .relay import due_messages, has_remote_due, relay_message
@@ -43,7 +44,9 @@ def relay_queued(message_id: int) -> None:
 @shared_task(ignore_result=True)
 def sweep_queue() -> int:
     """Deliver whatever was accepted but not yet delivered (crash, lost task), and start
-    relaying every message with remote recipients due for another attempt."""
+    relaying every message with remote recipients due for another attempt. Items a
+    stopped process left without full-text vectors get theirs too."""
+    fulltext.schedule()
     local = requeue_stranded()
     for start in range(0, len(local), SWEEP_BATCH):
         process_messages(local[start : start + SWEEP_BATCH])

@@ -190,9 +190,9 @@ class ItemText(models.Model):
     """Search text of an item, kept apart so list and fetch queries read narrow rows.
 
     `body` is what IMAP SEARCH BODY reads (the body only, RFC 3501 6.4.4); the subject
-    and the addresses have their own columns. On Postgres a generated tsvector column
-    over subject, from, to, cc and body, GIN-indexed, sits beside them for full-text
-    search (migration 0004).
+    and the addresses have their own columns. On Postgres a tsvector column over
+    subject, from, to, cc and body, GIN-indexed, sits beside them for full-text search,
+    filled in just after the row commits (migration 0011, store/fulltext.py).
     """
 
     item = models.OneToOneField(

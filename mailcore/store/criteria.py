@@ -2,8 +2,9 @@
 
 The criteria cover IMAP SEARCH (RFC 3501 6.4.4), the web UI and EWS restrictions. Text
 matches are case-insensitive substrings as IMAP requires; FullText uses Postgres full-text
-search (a GIN-indexed tsvector over subject, addresses and body, migration 0004) and falls
-back to substrings of the same columns on SQLite.
+search (a GIN-indexed tsvector over subject, addresses and body, migrations 0004 and
+0011, filled in just after each commit by fulltext.py) and falls back to substrings of
+the same columns on SQLite.
 """
 
 from __future__ import annotations
@@ -203,8 +204,14 @@ def to_q(criterion: Criterion) -> Q:
 
 def _fulltext_q(query: str) -> Q:
     if connection.vendor == "postgresql":
+        # A row not yet indexed (fulltext.py) has its vector computed here instead.
         matching = ItemText.objects.extra(
-            where=["search_tsv @@ websearch_to_tsquery('simple', %s)"], params=[query]
+            where=[
+                "(search_tsv @@ websearch_to_tsquery('simple', %s) OR (search_tsv IS NULL"
+                " AND mailcore_search_tsv(subject, from_text, to_text, cc_text, body)"
+                " @@ websearch_to_tsquery('simple', %s)))"
+            ],
+            params=[query, query],
         ).values("item_id")
         return Q(pk__in=matching) | Q(subject__icontains=query)
     q = Q()

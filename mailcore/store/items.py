@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ..mime import MessageSummary, summarize
 from ..models import Account, Change, Folder, Item, ItemText
-from . import bulk
+from . import bulk, fulltext
 from .blobs import blob_rows, read_blob, stage_bytes
 from .errors import NotFound, QuotaExceeded, TooLarge
 from .events import publish_on_commit
@@ -210,6 +210,7 @@ def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) ->
         ],
         keys=False,
     )
+    fulltext.schedule_on_commit()  # the rows' full-text vectors, once they are in
     last = rows[-1]
     # One event per call, as `copy` does: listeners read the change log from their own
     # MODSEQ on, so one wake-up serves any number of new items.
@@ -474,6 +475,7 @@ def copy(
         ],
         batch_size=500,
     )
+    fulltext.schedule_on_commit()
     Change.objects.bulk_create(
         [
             Change(
