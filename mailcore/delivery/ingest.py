@@ -211,12 +211,12 @@ class GroupCommitter:
         """`taken` submissions answered, `handed` of them to the delivery thread, which
         settles those itself; the rest are settled once this thread holds nothing
         undelivered."""
-        self._held += taken - handed
-        if delivered:
-            with self._settled:
+        with self._settled:
+            self._held += taken - handed
+            if delivered:
                 self._unsettled -= self._held
+                self._held = 0
                 self._settled.notify_all()
-            self._held = 0
 
 
 def _enough(accepted: list[Enqueued]) -> bool:
