@@ -25,6 +25,7 @@ from typing import Any, AnyStr
 
 from aiosmtpd.smtp import ALLOWED_BEFORE_STARTTLS, MISSING, SMTP, Envelope, Session, syntax
 
+from ..delivery import ingest
 from .bdat import READ_PIECE, BdatCommand, BdatSyntaxError, Chunks, parse_bdat
 from .data import read_data
 from .enhanced import with_enhanced_code
@@ -109,6 +110,7 @@ class MailSMTP(SMTP):
         # each EHLO; one dict per connection keeps connections from moving each other's.
         self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
         self._command: str | None = None
+        self._composing = False
         self._chunks = Chunks(self.data_size_limit)
         # RFC 3207 4: before STARTTLS only NOOP, EHLO, STARTTLS and QUIT. aiosmtpd refuses
         # the others before it dispatches them, which for BDAT would leave the chunk's
@@ -162,6 +164,19 @@ class MailSMTP(SMTP):
     def _set_post_data_state(self) -> None:
         super()._set_post_data_state()
         self._chunks = Chunks(self.data_size_limit)
+        self._set_composing(False)
+
+    def _set_composing(self, composing: bool) -> None:
+        """Tell the group commit whether this session is in the middle of a message
+        (MAIL accepted, data not yet complete): while some are, a commit waits a moment
+        for them (ingest.ACCEPT_GATHER)."""
+        if composing != self._composing:
+            self._composing = composing
+            ingest.composing(1 if composing else -1)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self._set_composing(False)
+        super().connection_lost(error)
 
     async def push(self, status: AnyStr) -> None:
         session = self.session
@@ -257,6 +272,7 @@ class MailSMTP(SMTP):
         if self.envelope is envelope and not envelope.mail_from:
             envelope.dsn_ret = envelope.dsn_envid = ""
             envelope.binarymime = False
+        self._set_composing(self.envelope is envelope and bool(envelope.mail_from))
 
     @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
     async def smtp_RCPT(self, arg: str | None) -> None:
@@ -406,6 +422,7 @@ class MailSMTP(SMTP):
                 await self.push("500 Error: strict ASCII mode")
                 return
         envelope.content, envelope.original_content = content, original
+        self._set_composing(False)  # complete: the handler submits it now
         status = await self._call_handler_hook("DATA")
         self._set_post_data_state()
         await self.push("250 OK" if status is MISSING else status)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import smtplib
 import threading
+import time
 
 import pytest
 from django.db import IntegrityError
@@ -231,3 +232,42 @@ def test_resolved_accounts_are_whole(alice):
     [account] = resolve("Alice@Example.test").accounts
     assert account == alice and account.enabled and account.address == "alice@example.test"
     assert account.created == alice.created and account.quota_bytes == alice.quota_bytes
+
+
+def _composing(expected: int) -> bool:
+    """Whether the sessions' count of messages in progress reaches `expected` (it is
+    updated on the listener's thread, just after the reply the client has seen)."""
+    from mailcore.delivery import ingest
+
+    deadline = time.monotonic() + 5
+    while ingest._committer._composing != expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return ingest._committer._composing == expected
+
+
+def test_sessions_count_the_messages_they_are_sending(mta, alice_tx):
+    """A commit waits a moment only while other sessions are between MAIL and the end
+    of their data (ingest.ACCEPT_GATHER): the count must come back to nothing whichever
+    way a message ends (sent, RSET, a new EHLO, the client gone)."""
+    with (
+        smtplib.SMTP("127.0.0.1", mta, timeout=30) as one,
+        smtplib.SMTP("127.0.0.1", mta, timeout=30) as two,
+    ):
+        one.ehlo("one.remote.test")
+        two.ehlo("two.remote.test")
+        one.mail("c@remote.test")
+        two.mail("c@remote.test")
+        assert _composing(2)
+        one.rset()
+        assert _composing(1)
+        two.rcpt("alice@example.test")
+        assert two.data(raw(1))[0] == 250
+        assert _composing(0)
+        one.mail("c@remote.test")
+        one.ehlo("one.remote.test")
+        assert _composing(0)
+        one.mail("c@remote.test")
+        assert _composing(1)
+        one.sock.close()  # gone in the middle of a message
+    assert _composing(0)
+    assert len(inbox_raw(alice_tx)) == 1
