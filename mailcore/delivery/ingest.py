@@ -67,11 +67,12 @@ class GroupCommitter:
         self._accepted: queue.SimpleQueue[list[Enqueued]] = queue.SimpleQueue()
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
-        # Submitted and not yet answered and handed on (for `settle`), and of those the
-        # accepted ones waiting for the delivery thread (`_backlog`, and their bytes).
         self._composing = 0  # sessions between MAIL and the end of their data
+        # Submitted and not yet answered and handed on (for `settle`), and of those the
+        # ones the ingest thread holds for delivery (SQLite) and the ones waiting for
+        # the delivery thread (`_backlog`, and their bytes).
         self._unsettled = 0
-        self._held = 0  # of them, answered and held by the ingest thread (SQLite)
+        self._held = 0
         self._backlog = 0
         self._backlog_bytes = 0
         self._settled = threading.Condition(self._lock)
