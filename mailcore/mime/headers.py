@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import binascii
 import email.message
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -58,25 +57,7 @@ def parse_header_block(data: bytes) -> HeaderBlock:
 
     Unfolding follows RFC 5322 section 2.2.3: the CRLF before WSP is removed, the
     WSP stays. Leading and trailing whitespace of each value is stripped.
-
-    Summarising a message parses its top-level block twice (for the structure, then for
-    the envelope): the last few blocks of ordinary size are remembered (HeaderBlock
-    does not change), larger ones parsed each time.
     """
-    if len(data) <= _REMEMBERED_SIZE:
-        return _remembered_block(data)
-    return _parse_header_block(data)
-
-
-_REMEMBERED_SIZE = 16 * 1024
-
-
-@functools.lru_cache(maxsize=8)
-def _remembered_block(data: bytes) -> HeaderBlock:
-    return _parse_header_block(data)
-
-
-def _parse_header_block(data: bytes) -> HeaderBlock:
     fields: list[tuple[str, str]] = []
     name: str | None = None
     chunks: list[bytes] = []

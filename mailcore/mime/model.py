@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailcore.mime.headers import HeaderBlock
 
 
 @dataclass
@@ -78,6 +81,9 @@ class BodyPart:
     charset: str | None = None  # declared charset parameter, if any
     filename: str | None = None  # decoded filename (disposition filename, else type name)
     synthetic: bool = False  # invented by the scanner (multipart without usable boundary)
+    # The parsed header block, while the tree is fresh from the scanner (not stored:
+    # a part read back from a summary has None; `structure.headers_of` parses then).
+    headers: HeaderBlock | None = field(default=None, repr=False, compare=False)
 
     @property
     def content_type(self) -> str:

@@ -158,6 +158,7 @@ def parse_entity(
         body_start=body_start,
         body_end=end,
         charset=get_param(ctype.params, "charset") if ctype.valid else None,
+        headers=headers,
     )
     part.filename = _filename(part)
     if part.type == "multipart":
@@ -191,8 +192,15 @@ def _embedded(raw: bytes, part: BodyPart, depth: int, budget: _Budget) -> Embedd
         opaque = _opaque(raw, part.body_start, part.body_end, ("application", "octet-stream"))
         return EmbeddedMessage(Envelope(), opaque)
     inner = parse_entity(raw, part.body_start, part.body_end, depth + 1, budget=budget)
-    headers = parse_header_block(raw[inner.header_start : inner.body_start])
-    return EmbeddedMessage(build_envelope(headers), inner)
+    return EmbeddedMessage(build_envelope(headers_of(raw, inner)), inner)
+
+
+def headers_of(raw: bytes, part: BodyPart) -> HeaderBlock:
+    """The header block of `part`: the one the scanner parsed, else parsed now (a part
+    read back from a stored summary)."""
+    if part.headers is None:
+        return parse_header_block(raw[part.header_start : part.body_start])
+    return part.headers
 
 
 def _opaque(raw: bytes, start: int, end: int, ctype: tuple[str, str]) -> BodyPart:

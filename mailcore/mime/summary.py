@@ -10,9 +10,9 @@ from email.utils import parsedate_to_datetime
 
 from mailcore.mime.addresses import decoded_pairs, parse_address_list
 from mailcore.mime.charsets import clean
-from mailcore.mime.headers import HeaderBlock, collapse_space, decode_words, parse_header_block
+from mailcore.mime.headers import HeaderBlock, collapse_space, decode_words
 from mailcore.mime.model import Attachment, BodyPart, Envelope, MessageSummary
-from mailcore.mime.structure import build_envelope, parse_entity
+from mailcore.mime.structure import build_envelope, headers_of, parse_entity
 from mailcore.mime.text import readable_text
 
 PREVIEW_CHARS = 200
@@ -83,7 +83,7 @@ def summarize(raw: bytes | bytearray | memoryview) -> MessageSummary:
 
 def _summarize(raw: bytes) -> MessageSummary:
     body = parse_entity(raw, 0, len(raw))
-    headers = parse_header_block(raw[: body.body_start])
+    headers = headers_of(raw, body)
     envelope = build_envelope(headers)
     walk = _Walk(raw)
     _visit(walk, body, "1" if body.type != "multipart" else "", in_body=True, related=False)
@@ -216,7 +216,7 @@ def _related_root(part: BodyPart) -> int:
 def _collect_message_text(walk: _Walk, body: BodyPart) -> None:
     inner = _Walk(walk.raw)
     _visit(inner, body, "", in_body=True, related=False)
-    headers = parse_header_block(walk.raw[body.header_start : body.body_start])
+    headers = headers_of(walk.raw, body)
     walk.other_texts.append(collapse_space(decode_words(headers.get("Subject"))))
     walk.other_texts.extend(inner.body_texts + inner.other_texts)
     walk.other_texts.extend(a.filename for a in inner.attachments)
@@ -233,9 +233,7 @@ def _attachment(
 ) -> Attachment:
     filename = part.filename
     if not filename and part.message is not None:
-        headers = parse_header_block(
-            raw[part.message.body.header_start : part.message.body.body_start]
-        )
+        headers = headers_of(raw, part.message.body)
         subject = clean(collapse_space(decode_words(headers.get("Subject"))))
         subject = "".join(c for c in subject if c not in '/\\:*?"<>|' and c >= " ").strip()
         filename = (subject[:100] or "message") + ".eml"
