@@ -177,7 +177,7 @@ class GroupCommitter:
         than it delivers for long only piles up mail that nobody can read yet."""
         with self._settled:
             self._backlog += len(accepted)
-            self._backlog_bytes += sum(len(q.raw) for q in accepted)
+            self._backlog_bytes += _size(accepted)
             self._start("delivery", self._run_deliveries)
             self._accepted.put(accepted)
             self._settled.wait_for(
@@ -197,7 +197,7 @@ class GroupCommitter:
                 release_connection()
                 with self._settled:
                     self._backlog -= len(accepted)
-                    self._backlog_bytes -= sum(len(q.raw) for q in accepted)
+                    self._backlog_bytes -= _size(accepted)
                     self._unsettled -= len(accepted)
                     self._settled.notify_all()
 
@@ -242,7 +242,12 @@ class GroupCommitter:
 
 
 def _enough(accepted: list[Enqueued]) -> bool:
-    return len(accepted) >= DELIVERY_BATCH or sum(len(q.raw) for q in accepted) >= DELIVERY_BYTES
+    return len(accepted) >= DELIVERY_BATCH or _size(accepted) >= DELIVERY_BYTES
+
+
+def _size(accepted: list[Enqueued]) -> int:
+    """The bytes these accepted messages hold in memory."""
+    return sum(len(q.raw) for q in accepted)
 
 
 def _in_process() -> bool:

@@ -125,29 +125,28 @@ def insert_family(
     five of them (BEGIN, three INSERTs, COMMIT). New keys come from one sequence each,
     drawn in row order within the statement, so sorted they pair with the rows in
     order."""
+    first_model = type(first[0]) if first else None
     parent_model, child_model = type(parents[0]), type(children[0][1])
     connection = connections[router.db_for_write(parent_model)]
-    plans = [_plan(type(first[0]), connection.alias)] if first else []
-    plans += [_plan(parent_model, connection.alias), _plan(child_model, connection.alias)]
-    if connection.vendor != "postgresql" or not all(p.unnest and p.returning for p in plans[-2:]):
+    first_plan = _plan(first_model, connection.alias) if first_model else None
+    parent_plan = _plan(parent_model, connection.alias)
+    child_plan = _plan(child_model, connection.alias)
+    if (
+        connection.vendor != "postgresql"
+        or not all(p.unnest for p in (first_plan, parent_plan, child_plan) if p)
+        or parent_plan.returning is None
+        or child_plan.returning is None
+    ):
         raise NotSupportedError("one statement for a family of rows needs Postgres")
-    parent_plan, child_plan = plans[-2], plans[-1]
-    assert parent_plan.returning is not None and child_plan.returning is not None
     params: list[Any] = []
-    if first:
-        params += _values(plans[0], first, connection, columnar=True)
+    if first_plan:
+        params += _values(first_plan, first, connection, columnar=True)
     params += _values(parent_plan, parents, connection, columnar=True)
     params.append([index + 1 for index, _ in children])
     params += _values(child_plan, [child for _, child in children], connection, columnar=True)
-    key = (
-        type(first[0])._meta.label if first else "",
-        parent_model._meta.label,
-        child_model._meta.label,
-        link,
-        connection.alias,
-    )
+    key = (first_model, parent_model, child_model, link, connection.alias)
     if key not in _families:
-        _families[key] = _family_sql(connection, first, parent_model, child_model, link)
+        _families[key] = _family_sql(connection, first_model, parent_model, child_model, link)
     sql = _families[key]
     with _cursor(connection, True) as cursor:
         cursor.execute(sql, params)
@@ -166,7 +165,7 @@ def insert_family(
 
 def _family_sql(
     connection: BaseDatabaseWrapper,
-    first: Sequence[models.Model],
+    first: type[models.Model] | None,
     parent: type[models.Model],
     child: type[models.Model],
     link: str,
@@ -174,7 +173,7 @@ def _family_sql(
     quote = connection.ops.quote_name
     parts = []
     if first:
-        parts.append(f"f AS ({_make_sql(type(first[0]), connection.alias, 0, True, False)})")
+        parts.append(f"f AS ({_make_sql(first, connection.alias, 0, True, False)})")
     parent_plan, child_plan = _plan(parent, connection.alias), _plan(child, connection.alias)
     assert parent_plan.returning is not None and child_plan.returning is not None
     parent_columns = ", ".join(quote(f.column) for f in parent_plan.fields)
@@ -299,7 +298,7 @@ def _defaults(model: type[models.Model]) -> _Defaults:
 
 _plans: dict[tuple[str, str], _Plan] = {}
 _statements: dict[tuple[str, str, int, bool, bool], str] = {}
-_families: dict[tuple[str, str, str, str, str], str] = {}
+_families: dict[tuple[type | None, type, type, str, str], str] = {}
 
 
 def _plan(model: type[models.Model], alias: str) -> _Plan:

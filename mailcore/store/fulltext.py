@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from django.db import connection, connections, router, transaction
+from django.db import connections, router, transaction
 
 from ..models import ItemText
 from ..seam import release_connection
@@ -66,8 +66,8 @@ def schedule() -> None:
 
 def schedule_on_commit() -> None:
     """`schedule` once the current transaction commits (at once outside one)."""
-    if connection.vendor == "postgresql":
-        transaction.on_commit(schedule)
+    if enabled():
+        transaction.on_commit(_indexer.wake)
 
 
 class _Indexer:
