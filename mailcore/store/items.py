@@ -178,13 +178,13 @@ def _append_locked(account: Account, folder: Folder, entries: list[_NewItem]) ->
     # Blob rows that `prepare` staged (the queue's are there already).
     staged = {e.prepared.digest: e.prepared.raw for e in entries if not e.prepared.stored}
     bulk.insert(blob_rows(staged), ignore_conflicts=True)
-    now = timezone.now()
+    received = timezone.localtime()  # the internal date of what comes without one
     threads: dict[str, str] = {}
     rows: list[Item] = []
     for n, entry in enumerate(entries):
         summary = entry.prepared.summary
         item = _new_item(folder.pk, entry, locked.uidnext + n, locked.highestmodseq + 1 + n)
-        _set_internal_date(item, entry.internal_date or timezone.localtime(now))
+        _set_internal_date(item, entry.internal_date or received)
         item.thread_id = _thread_id(account, summary, threads)
         if summary.message_id and item.thread_id:
             threads[summary.message_id] = item.thread_id
