@@ -50,6 +50,21 @@ async def read_data(
     and thrown away, so memory stays bounded by the limit; a line longer than
     `line_limit` octets with its CRLF refuses the text too. Raises IncompleteReadError
     if the stream ends first."""
+    # The stream's limit is aiosmtpd's line limit (1001): a 4 KiB message overran it
+    # on every `readuntil` (an exception each time), and with more than twice that
+    # buffered the transport stopped and restarted reading (two epoll changes) for
+    # every message. For the text, a larger window; asyncio has no public way to set it.
+    line_window: int = reader._limit  # type: ignore[attr-defined]
+    reader._limit = max(line_window, _TEXT_WINDOW)  # type: ignore[attr-defined]
+    try:
+        return await _read_text(reader, size_limit, line_limit)
+    finally:
+        reader._limit = line_window  # type: ignore[attr-defined]
+
+
+async def _read_text(
+    reader: asyncio.StreamReader, size_limit: int | None, line_limit: int
+) -> DataText:
     limit = size_limit or float("inf")
     # One growing buffer, not a list of pieces: a flood of short reads stays compact.
     kept = bytearray()
@@ -105,3 +120,4 @@ def _has_long_line(text: bytes, line_limit: int) -> bool:
 
 
 _WINDOW = 1 << 20  # far longer than any line limit (it must exceed it by 2 at least)
+_TEXT_WINDOW = 64 * 1024  # bytes searched for the end mark at once (buffered: twice that)

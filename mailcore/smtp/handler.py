@@ -79,11 +79,22 @@ def received_header(session: Session, hostname: str, tag: str, proto: str) -> by
     """RFC 5321 4.4 trace field (protocol names per RFC 3848)."""
     peer = _peer(session)
     helo = (session.host_name or "unknown").replace("\r", "").replace("\n", "")[:200]
-    value = (
-        f"from {helo} ([{peer}])\r\n\tby {hostname} with {proto} id {tag};\r\n"
-        f"\t{format_datetime(timezone.now())}"
-    )
+    value = f"from {helo} ([{peer}])\r\n\tby {hostname} with {proto} id {tag};\r\n\t{_date_now()}"
     return f"Received: {value}\r\n".encode("utf-8", "replace")
+
+
+_date: tuple[int, str] = (0, "")  # the second it is, and its RFC 5322 date-time
+
+
+def _date_now() -> str:
+    """The current time as a trace field gives it, to the second: made once a second,
+    as `format_datetime` takes longer than the rest of the field."""
+    global _date
+    now = timezone.now()
+    second = int(now.timestamp())
+    if _date[0] != second:
+        _date = (second, format_datetime(now.replace(microsecond=0)))
+    return _date[1]
 
 
 def _peer(session: Session) -> str:

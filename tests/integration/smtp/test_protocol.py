@@ -448,6 +448,22 @@ def test_idle_client_is_told_before_the_timeout_closes_the_session():
         client.close()
 
 
+def test_each_command_moves_the_idle_timeout_on():
+    port = free_port()
+    with running(BareListener(Recording(), port, timeout=0.5)):
+        client = Raw(port)
+        client.command(b"EHLO x")
+        start = time.monotonic()
+        while time.monotonic() - start < 1.2:  # busy for more than twice the timeout
+            time.sleep(0.15)
+            assert client.command(b"NOOP") == [b"250 2.0.0 OK"]
+            last = time.monotonic()
+        assert client.reply() == [b"421 4.4.2 mx.test Error: timeout exceeded"]
+        assert 0.45 < time.monotonic() - last < 5  # counted from the last command
+        assert client.closed()
+        client.close()
+
+
 @pytest.mark.parametrize("path", [b"<", b'"', b"<@"])
 def test_an_address_the_parser_chokes_on_is_a_syntax_error(raw, path):
     client = raw()
