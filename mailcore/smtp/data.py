@@ -42,20 +42,26 @@ class DataText:
 
 
 async def read_data(
-    reader: asyncio.StreamReader, *, size_limit: int | None, line_limit: int
+    reader: asyncio.StreamReader,
+    *,
+    size_limit: int | None,
+    line_limit: int,
+    window: int = 64 * 1024,
 ) -> DataText:
     """Read up to and including the end mark; never a byte beyond it.
 
     Text past `size_limit` (counted as sent, dots and all; None or 0: no limit) is read
     and thrown away, so memory stays bounded by the limit; a line longer than
     `line_limit` octets with its CRLF refuses the text too. Raises IncompleteReadError
-    if the stream ends first."""
+    if the stream ends first. The end mark is searched for in `window` bytes at a
+    time (the stream buffers up to twice that)."""
     # The stream's limit is aiosmtpd's line limit (1001): a 4 KiB message overran it
     # on every `readuntil` (an exception each time), and with more than twice that
     # buffered the transport stopped and restarted reading (two epoll changes) for
-    # every message. For the text, a larger window; asyncio has no public way to set it.
+    # every message. For the text, the larger window; asyncio has no public way to set
+    # it. The command lines after it are held to the line window again.
     line_window: int = reader._limit  # type: ignore[attr-defined]
-    reader._limit = max(line_window, _TEXT_WINDOW)  # type: ignore[attr-defined]
+    reader._limit = window  # type: ignore[attr-defined]
     try:
         return await _read_text(reader, size_limit, line_limit)
     finally:
@@ -120,4 +126,3 @@ def _has_long_line(text: bytes, line_limit: int) -> bool:
 
 
 _WINDOW = 1 << 20  # far longer than any line limit (it must exceed it by 2 at least)
-_TEXT_WINDOW = 64 * 1024  # bytes searched for the end mark at once (buffered: twice that)

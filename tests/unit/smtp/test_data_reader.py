@@ -50,7 +50,7 @@ def read(
             reader.feed_eof()
 
         feeding = asyncio.ensure_future(feed())
-        text = await read_data(reader, size_limit=size_limit, line_limit=line_limit)
+        text = await read_data(reader, size_limit=size_limit, line_limit=line_limit, window=limit)
         await feeding
         return text, await reader.read()
 
@@ -180,3 +180,15 @@ def test_line_check_in_windows(text, window):
         assert data._has_long_line(text, 42) == expected
     finally:
         data._WINDOW = saved
+
+
+def test_the_line_window_holds_again_after_the_text():
+    async def run() -> None:
+        reader = asyncio.StreamReader(limit=1001)
+        reader.feed_data(b"x" * 3000 + b"\r\n.\r\n" + b"y" * 2000 + b"\r\n")
+        text = await read_data(reader, size_limit=None, line_limit=5000)
+        assert text.content == b"x" * 3000 + b"\r\n"
+        with pytest.raises(asyncio.LimitOverrunError):  # a command line: 1001 at most
+            await reader.readuntil(b"\r\n")
+
+    asyncio.run(run())
