@@ -51,11 +51,15 @@ def index_pending(limit: int = BATCH) -> int:
 
 
 def index_all() -> int:
-    """Index everything still waiting; returns how many rows."""
+    """Index everything still waiting; returns how many rows. A batch short of BATCH
+    was the last: rows that commit after it wake the indexer again (`schedule`), so
+    no statement is spent finding nothing (once per wake-up, every delivery batch)."""
     total = 0
-    while count := index_pending():
+    while True:
+        count = index_pending()
         total += count
-    return total
+        if count < BATCH:
+            return total
 
 
 def schedule() -> None:
