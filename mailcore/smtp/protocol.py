@@ -202,14 +202,16 @@ class MailSMTP(SMTP):
         if self._timer_due is None or deadline < self._timer_due:
             if self._timeout_handle is not None:
                 self._timeout_handle.cancel()
-            self._timer_due = deadline
-            self._timeout_handle = self.loop.call_at(deadline, self._timer_fired)
+            self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        self._timer_due = self._idle_deadline
+        self._timeout_handle = self.loop.call_at(self._idle_deadline, self._timer_fired)
 
     def _timer_fired(self) -> None:
         self._timer_due = None
         if self.loop.time() < self._idle_deadline:  # a command came meanwhile
-            self._timer_due = self._idle_deadline
-            self._timeout_handle = self.loop.call_at(self._idle_deadline, self._timer_fired)
+            self._arm_timer()
             return
         self._timeout_cb()
 
