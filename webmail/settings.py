@@ -105,6 +105,13 @@ def _database() -> dict:
         # afterwards; the pool turns that close into a cheap return instead of a new
         # connection per SMTP command.
         db.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 16, "timeout": 30}
+        # A statement run a fifth time on a connection is prepared there (psycopg's own
+        # default, which Django turns off for the sake of external poolers): the hot
+        # paths' fixed statements are then parsed and planned once per connection, not
+        # on every execution (docs/decisions/0011-prepared-statements.md). DATABASE_URL
+        # may say otherwise: "?prepare_threshold=off" (any word) turns it off.
+        threshold = db["OPTIONS"].get("prepare_threshold", 5)
+        db["OPTIONS"]["prepare_threshold"] = threshold if isinstance(threshold, int) else None
     return db
 
 

@@ -100,3 +100,20 @@ def test_a_family_of_rows_in_one_statement(alice):
         assert child.pk == rows[child.address].pk
         assert child.message_id == messages[n].pk == rows[child.address].message_id
     assert read_blob("b" * 64) == b"second" and Blob.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: Postgres")
+def test_hot_statements_are_prepared_once_per_connection(alice):
+    """From the fifth execution on a connection (docs/decisions/0011) the acceptance
+    statement is prepared there, and a prepared execution stores what the others did."""
+    for n in range(7):
+        digest = f"{n:064x}"
+        message = bulk.new(QueuedMessage, blob_id=digest, mail_from=f"p{n}@remote.test", size=n)
+        recipient = bulk.new(QueueRecipient, address=f"r{n}@example.test")
+        bulk.insert_family(blob_rows({digest: b"x" * n}), [message], [(0, recipient)], "message_id")
+        assert QueueRecipient.objects.get(pk=recipient.pk).message_id == message.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('INSERT INTO "mailcore_queuedmessage"' in sql for sql in prepared)
+    assert read_blob(f"{6:064x}") == b"x" * 6 and QueuedMessage.objects.count() == 7
