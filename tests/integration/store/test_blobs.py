@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
 
 from mailcore import store
 from mailcore.models import Blob
@@ -62,6 +63,29 @@ def test_appended_mail_reads_back_byte_exact_either_way(tmp_path, settings, alic
     store.expunge(alice, inbox, [first.uid, second.uid], only_deleted=False)
     assert store.collect_garbage(grace=timedelta(0)) == 2
     assert Blob.objects.count() == 0 and _files(tmp_path) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TOAST compression: Postgres")
+def test_stored_mail_is_compressed_with_lz4_and_reads_back(alice, message):
+    """Migration 0012: a message's bytes and text, over the TOAST threshold, are
+    compressed with lz4 (where the server has it) and read back byte-exact."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        if not cursor.fetchone()[0]:
+            pytest.skip("this Postgres was built without lz4")
+    raw = message("long", "A line of text that compresses well enough.\r\n" * 200)
+    item = store.append(alice, store.find_folder(alice, "INBOX"), raw)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(b.data), pg_column_compression(t.body)"
+            " FROM mailcore_item i JOIN mailcore_blob b ON b.sha256 = i.blob_id"
+            " JOIN mailcore_itemtext t ON t.item_id = i.id WHERE i.id = %s",
+            [item.item_id],
+        )
+        assert cursor.fetchone() == ("lz4", "lz4")
+    assert store.read_raw(alice, item.item_id) == raw
 
 
 def test_write_bytes_writes_the_content_address_once(tmp_path):
