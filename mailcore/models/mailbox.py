@@ -113,7 +113,10 @@ class Blob(models.Model):
 class Item(models.Model):
     """One message, event, contact, task or note in a folder."""
 
-    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: item_unique_uid (folder, uid) leads with it, as do the others.
+    folder = models.ForeignKey(
+        Folder, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     uid = models.BigIntegerField()
     modseq = models.BigIntegerField()
     item_class = models.CharField(max_length=64, default="IPM.Note")
@@ -133,12 +136,12 @@ class Item(models.Model):
     internal_offset = models.SmallIntegerField(default=0)
     internal_day = models.DateField(null=True, blank=True)
     size = models.BigIntegerField()
-    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="items")
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="items", db_index=False)
     # Cached summary (mailcore.mime.MessageSummary.to_dict()): envelope, body structure,
     # decoded headers, attachments. Computed once at append; never recomputed per fetch.
     summary = models.JSONField(default=dict)
-    message_id = models.CharField(max_length=255, blank=True, db_index=True)
-    thread_id = models.CharField(max_length=64, blank=True, db_index=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    thread_id = models.CharField(max_length=64, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     sender = models.CharField(max_length=255, blank=True, help_text="First From, for lists")
     sent_date = models.DateTimeField(null=True, blank=True)
@@ -149,7 +152,7 @@ class Item(models.Model):
     has_attachments = models.BooleanField(default=False)
     # Groupware items (events, tasks): the iCalendar/vCard text in the blob is the truth,
     # these columns index it for time-range queries and free/busy.
-    ical_uid = models.CharField(max_length=255, blank=True, db_index=True)
+    ical_uid = models.CharField(max_length=255, blank=True)
     start = models.DateTimeField(null=True, blank=True)
     end = models.DateTimeField(null=True, blank=True)
     recurrence_end = models.DateTimeField(null=True, blank=True)
@@ -171,6 +174,13 @@ class Item(models.Model):
             models.Index(fields=["folder", "sender", "uid"], name="item_folder_sender"),
             models.Index(fields=["folder", "subject", "uid"], name="item_folder_subject"),
             models.Index(fields=["folder", "size", "uid"], name="item_folder_size"),
+            # Exact lookups only. Declared here rather than with db_index=True, which on
+            # Postgres adds a second, varchar_pattern_ops index per column for LIKE
+            # 'prefix%' that nothing asks (migration 0013).
+            models.Index(fields=["blob"], name="item_blob"),
+            models.Index(fields=["message_id"], name="item_message_id"),
+            models.Index(fields=["thread_id"], name="item_thread_id"),
+            models.Index(fields=["ical_uid"], name="item_ical_uid"),
         ]
 
     def __str__(self) -> str:
@@ -223,7 +233,10 @@ class Change(models.Model):
     log gives the folder's state exactly.
     """
 
-    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="changes")
+    # No index of its own: change_folder_modseq leads with it.
+    folder = models.ForeignKey(
+        Folder, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
     modseq = models.BigIntegerField()
     uid = models.BigIntegerField()
     action = models.CharField(max_length=10, choices=ChangeAction.choices)
