@@ -47,7 +47,7 @@ MAX_BATCH = 64  # messages per acceptance transaction
 DELIVERY_BATCH = 64  # accepted messages delivered per transaction, at most
 DELIVERY_BYTES = 32 * 1024 * 1024  # and no more bytes than this
 ACCEPT_GATHER = 0.003  # seconds a commit waits for messages other sessions are sending
-GATHER = 0.05  # seconds a delivery batch waits for more while more is being accepted
+GATHER = 0.1  # seconds a delivery batch waits for more while more is being accepted
 # Accepted and not yet delivered (no broker): past this, acceptance waits for delivery
 # (at most BACKLOG_WAIT seconds; what it accepts meanwhile is durable all the same).
 BACKLOG = 4 * DELIVERY_BATCH
